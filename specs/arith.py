@@ -1,0 +1,131 @@
+"""Arithmetic interfaces: the same formulas run on Python ints (the model) and on Z3 terms (proofs).
+
+Every formula in `specs.formulas` takes an `Arith` as its first argument and uses only its methods
+and `+ - *` on the values, so the reference model and the Z3 encodings cannot drift apart.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+WAD = 10**18
+BPS = 10_000
+
+
+class Arith:
+    """Operations whose meaning differs between concrete ints and symbolic terms."""
+
+    name = "abstract"
+
+    def mul_div_down(self, a: Any, b: Any, c: Any) -> Any:  # floor(a*b/c): amounts paid out
+        raise NotImplementedError
+
+    def mul_div_up(self, a: Any, b: Any, c: Any) -> Any:  # ceil(a*b/c): amounts charged or owed
+        raise NotImplementedError
+
+    def ite(self, cond: Any, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def lt(self, a: Any, b: Any) -> Any:
+        return a < b
+
+    def le(self, a: Any, b: Any) -> Any:
+        return a <= b
+
+    def gt(self, a: Any, b: Any) -> Any:
+        return a > b
+
+    def ge(self, a: Any, b: Any) -> Any:
+        return a >= b
+
+    def and_(self, *xs: Any) -> Any:
+        raise NotImplementedError
+
+    def or_(self, *xs: Any) -> Any:
+        raise NotImplementedError
+
+    def not_(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def min(self, a: Any, b: Any) -> Any:
+        return self.ite(self.lt(a, b), a, b)
+
+    def max(self, a: Any, b: Any) -> Any:
+        return self.ite(self.gt(a, b), a, b)
+
+
+class IntArith(Arith):
+    """Exact EVM-style integer arithmetic on Python ints (arguments must be non-negative)."""
+
+    name = "int"
+
+    def mul_div_down(self, a: int, b: int, c: int) -> int:
+        assert a >= 0 and b >= 0 and c > 0, (a, b, c)
+        return a * b // c
+
+    def mul_div_up(self, a: int, b: int, c: int) -> int:
+        assert a >= 0 and b >= 0 and c > 0, (a, b, c)
+        return -(-(a * b) // c)
+
+    def ite(self, cond: bool, a: Any, b: Any) -> Any:
+        return a if cond else b
+
+    def and_(self, *xs: bool) -> bool:
+        return all(xs)
+
+    def or_(self, *xs: bool) -> bool:
+        return any(xs)
+
+    def not_(self, x: bool) -> bool:
+        return not x
+
+
+class Z3IntArith(Arith):
+    """Z3 integer terms with the same rounding as IntArith (Z3's `/` on Int is floor for c > 0)."""
+
+    name = "z3-int"
+
+    def __init__(self) -> None:
+        import z3
+
+        self.z3 = z3
+
+    def mul_div_down(self, a: Any, b: Any, c: Any) -> Any:
+        return (a * b) / c
+
+    def mul_div_up(self, a: Any, b: Any, c: Any) -> Any:
+        return (a * b + c - 1) / c
+
+    def ite(self, cond: Any, a: Any, b: Any) -> Any:
+        return self.z3.If(cond, a, b)
+
+    def and_(self, *xs: Any) -> Any:
+        return self.z3.And(*xs)
+
+    def or_(self, *xs: Any) -> Any:
+        return self.z3.Or(*xs)
+
+    def not_(self, x: Any) -> Any:
+        return self.z3.Not(x)
+
+
+class Z3RealArith(Z3IntArith):
+    """The real relaxation: divisions are exact. A proof in this domain says nothing about rounding;
+    the obligations that use it state so, and the rounding gap is proved separately."""
+
+    name = "z3-real"
+
+    def mul_div_down(self, a: Any, b: Any, c: Any) -> Any:
+        return a * b / c
+
+    def mul_div_up(self, a: Any, b: Any, c: Any) -> Any:
+        return a * b / c
+
+
+INT = IntArith()
+
+
+def isqrt_down(x: int) -> int:
+    """floor(sqrt(x)) for the pool's first LP shares."""
+    import math
+
+    return math.isqrt(x)

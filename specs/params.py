@@ -1,0 +1,138 @@
+"""Deployment parameters: one dataclass per contract family, the bundled set, and validation that
+mirrors the constructors' named errors (so a bad set is refused before it ever reaches a chain)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .arith import BPS, WAD
+
+MAX_MINT_REDEEM_FEE_BPS = 500
+MAX_SLIPPAGE_CAP_BPS = 1_000
+MAX_POOL_FEE_BPS = 100
+MIN_FALLBACK_SECONDS = 3_600
+
+
+class ParamError(ValueError):
+    """A parameter set that the contracts would refuse; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class SeriesParams:
+    is_long: bool
+    target_lev: int = 3 * WAD
+    min_lev: int = 25 * WAD // 10
+    max_lev: int = 35 * WAD // 10
+    ripcord_lev: int = 45 * WAD // 10
+    fallback_interval: int = 86_400
+    slippage_cap_bps: int = 100
+    mint_fee_bps: int = 10
+    redeem_fee_bps: int = 10
+    keeper_fee: int = 5 * WAD
+
+    @property
+    def name(self) -> str:
+        return f"{self.target_lev / WAD:g}x {'Long' if self.is_long else 'Short'}"
+
+    def validate(self) -> None:
+        """The constructor's checks, with the error the contract would raise and how to fix it."""
+        if not (WAD <= self.min_lev < self.target_lev < self.max_lev):
+            raise ParamError(
+                f"InvalidBand: need 1x <= min_lev < target_lev < max_lev, got min {self.min_lev / WAD:g}x, "
+                f"target {self.target_lev / WAD:g}x, max {self.max_lev / WAD:g}x (is the band inverted or empty?)"
+            )
+        if self.ripcord_lev <= self.max_lev:
+            raise ParamError(f"InvalidRipcord: ripcord_lev ({self.ripcord_lev / WAD:g}x) must be above max_lev ({self.max_lev / WAD:g}x)")
+        if not (0 < self.slippage_cap_bps <= MAX_SLIPPAGE_CAP_BPS):
+            raise ParamError(f"InvalidSlippageCap: slippage_cap_bps must be in 1..{MAX_SLIPPAGE_CAP_BPS}, got {self.slippage_cap_bps}")
+        for fee in ("mint_fee_bps", "redeem_fee_bps"):
+            if not (0 <= getattr(self, fee) <= MAX_MINT_REDEEM_FEE_BPS):
+                raise ParamError(f"InvalidFee: {fee} must be in 0..{MAX_MINT_REDEEM_FEE_BPS}, got {getattr(self, fee)}")
+        if self.fallback_interval < MIN_FALLBACK_SECONDS:
+            raise ParamError(f"InvalidFallback: fallback_interval must be >= {MIN_FALLBACK_SECONDS} s, got {self.fallback_interval}")
+        if self.keeper_fee <= 0:
+            raise ParamError("InvalidKeeperFee: keeper_fee must be positive")
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    pool_fee_bps: int = 30
+    protocol_share_bps: int = 2_000
+    floor_bps: int = 1_000
+    fee_period: int = 86_400
+    oracle_max_age: int = 3_600
+    checkpoint_interval: int = 3_600
+    initial_price: int = 2_000 * WAD
+    pool_base: int = 10_000 * WAD
+    reserve_base: int = 500 * WAD
+    reserve_quote: int = 1_000_000 * WAD
+    series: tuple[SeriesParams, ...] = field(
+        default_factory=lambda: (SeriesParams(is_long=True), SeriesParams(is_long=False))
+    )
+
+    def validate(self) -> None:
+        if not (0 <= self.pool_fee_bps <= MAX_POOL_FEE_BPS):
+            raise ParamError(f"InvalidFee: pool_fee_bps must be in 0..{MAX_POOL_FEE_BPS}, got {self.pool_fee_bps}")
+        if not (0 <= self.protocol_share_bps <= BPS):
+            raise ParamError(f"InvalidFee: protocol_share_bps must be in 0..{BPS}, got {self.protocol_share_bps}")
+        if not (0 <= self.floor_bps <= BPS):
+            raise ParamError(f"InvalidFloor: floor_bps must be in 0..{BPS} (100%), got {self.floor_bps}")
+        if self.initial_price <= 0:
+            raise ParamError("ZeroPrice: initial_price must be positive")
+        for s in self.series:
+            s.validate()
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "MarketParams":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise ParamError(f"unknown market parameter(s) {sorted(unknown)}; known: {sorted(known)}")
+        raw = dict(raw)
+        series = raw.pop("series", None)
+        kwargs = {k: _as_int(k, v) for k, v in raw.items()}
+        if series is not None:
+            kwargs["series"] = tuple(_series_from_dict(s) for s in series)
+        params = cls(**kwargs)
+        params.validate()
+        return params
+
+
+def _as_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamError(f"{name} must be an integer (WAD-scaled where it is a leverage, price or amount), got {value!r}")
+    return value
+
+
+def _series_from_dict(raw: dict) -> SeriesParams:
+    if not isinstance(raw, dict) or "is_long" not in raw:
+        raise ParamError(f"each series needs at least 'is_long', got {raw!r}")
+    known = {f.name for f in dataclasses.fields(SeriesParams)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ParamError(f"unknown series parameter(s) {sorted(unknown)}; known: {sorted(known)}")
+    kwargs = {k: (bool(v) if k == "is_long" else _as_int(k, v)) for k, v in raw.items()}
+    return SeriesParams(**kwargs)
+
+
+def load_params(path: str | Path) -> MarketParams:
+    """Read a market parameter file (TOML or JSON); raise ParamError with a readable message."""
+    p = Path(path)
+    if not p.is_file():
+        raise ParamError(f"parameter file {p} does not exist")
+    try:
+        raw = tomllib.loads(p.read_text()) if p.suffix == ".toml" else json.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ParamError(f"{p}: not valid {'TOML' if p.suffix == '.toml' else 'JSON'}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ParamError(f"{p}: expected a table/object of parameters")
+    return MarketParams.from_dict(raw)
+
+
+BUNDLED = MarketParams()
