@@ -1,0 +1,199 @@
+"""Compile `contracts/` with the project's solc-js executable into cached artifacts.
+
+One node process compiles the whole folder through `bin/solc --standard-json`; the result is cached
+under `.levcheck-cache/build/` keyed by a hash of every source, the settings and the compiler version,
+so an unchanged tree loads in milliseconds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from .errors import CompileError, ToolchainError
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLC = ROOT / "bin" / "solc"
+CACHE_DIR = ROOT / ".levcheck-cache" / "build"
+SOLC_VERSION = "0.8.28"
+EVM_VERSION = "paris"  # no PUSH0: runs unchanged on pyrevm, py-evm, anvil and Echidna
+SETTINGS: dict[str, Any] = {
+    "optimizer": {"enabled": True, "runs": 200},
+    "evmVersion": EVM_VERSION,
+    "outputSelection": {
+        "*": {
+            "*": [
+                "abi",
+                "evm.bytecode.object",
+                "evm.bytecode.sourceMap",
+                "evm.deployedBytecode.object",
+                "evm.deployedBytecode.sourceMap",
+                "storageLayout",
+            ],
+            "": ["ast"],
+        }
+    },
+}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    source_path: str  # source unit name, e.g. "contracts/LeveragedToken.sol"
+    abi: list[dict]
+    bytecode: bytes
+    deployed_bytecode: bytes
+    srcmap: str
+    deployed_srcmap: str
+    storage_layout: dict
+    ast: dict = field(repr=False)
+
+
+class Artifacts(Mapping[str, Artifact]):
+    """Compiled contracts by name, plus the sources and the standard-JSON input that produced them."""
+
+    def __init__(self, by_name: dict[str, Artifact], sources: dict[str, str], std_input: dict, from_cache: bool):
+        self._by_name = by_name
+        self.sources = sources
+        self.std_input = std_input
+        self.from_cache = from_cache
+
+    def __getitem__(self, name: str) -> Artifact:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no contract named {name!r}; compiled: {sorted(self._by_name)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+
+def collect_sources(src_dir: str | Path = "contracts") -> dict[str, str]:
+    """Every .sol file below `src_dir`, keyed by its path relative to the repo root when inside it."""
+    src = Path(src_dir)
+    if not src.is_absolute():
+        src = (Path.cwd() / src) if (Path.cwd() / src).exists() else ROOT / src
+    if not src.is_dir():
+        raise CompileError(f"{src_dir}: no such contracts folder")
+    sources: dict[str, str] = {}
+    for path in sorted(src.rglob("*.sol")):
+        try:
+            key = path.resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            key = path.resolve().as_posix()
+        sources[key] = path.read_text()
+    if not sources:
+        raise CompileError(f"{src}: no .sol files to compile")
+    return sources
+
+
+def standard_json_input(sources: Mapping[str, str]) -> dict:
+    return {
+        "language": "Solidity",
+        "sources": {k: {"content": v} for k, v in sorted(sources.items())},
+        "settings": SETTINGS,
+    }
+
+
+def check_toolchain() -> None:
+    """Raise a ToolchainError that says how to fix a missing node or npm solc."""
+    if shutil.which("node") is None:
+        raise ToolchainError(
+            "node was not found on PATH: install Node.js 20 (e.g. `apt-get install nodejs npm`) and run ./levcheck.sh setup"
+        )
+    pkg = ROOT / "node_modules" / "solc" / "package.json"
+    if not pkg.is_file():
+        raise ToolchainError(f"the npm package solc is not installed in {ROOT}: run `npm ci` there (or ./levcheck.sh setup)")
+    version = json.loads(pkg.read_text()).get("version")
+    if version != SOLC_VERSION:
+        raise ToolchainError(f"npm solc is {version}, levcheck pins {SOLC_VERSION}: run `npm ci` in {ROOT}")
+
+
+def build_contracts(
+    src_dir: str | Path = "contracts", extra_sources: Mapping[str, str] | None = None, use_cache: bool = True
+) -> Artifacts:
+    """Compile every .sol under `src_dir` (with `extra_sources` replacing or adding source units)."""
+    sources = collect_sources(src_dir)
+    if extra_sources:
+        sources.update(extra_sources)
+    std_input = standard_json_input(sources)
+    blob = json.dumps(std_input, sort_keys=True).encode()
+    key = hashlib.sha256(blob + SOLC_VERSION.encode()).hexdigest()
+    cached = CACHE_DIR / f"{key}.json"
+    if use_cache and cached.is_file():
+        try:
+            return _artifacts(json.loads(cached.read_text()), sources, std_input, from_cache=True)
+        except (json.JSONDecodeError, KeyError):
+            cached.unlink(missing_ok=True)  # a torn cache file: recompile
+    output = run_solc(std_input)
+    errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        raise CompileError("\n".join(_format_error(e, sources) for e in errors))
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(output))
+    tmp.replace(cached)
+    return _artifacts(output, sources, std_input, from_cache=False)
+
+
+def compiler_warnings(src_dir: str | Path = "contracts") -> list[str]:
+    """Warnings from a fresh compile (`file:line: message`), for the no-warnings check."""
+    sources = collect_sources(src_dir)
+    output = run_solc(standard_json_input(sources))
+    return [_format_error(e, sources) for e in output.get("errors", []) if e.get("severity") == "warning"]
+
+
+def run_solc(std_input: dict) -> dict:
+    check_toolchain()
+    proc = subprocess.run(
+        ["node", str(SOLC), "--standard-json"],
+        input=json.dumps(std_input),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise ToolchainError(f"{SOLC} exited with {proc.returncode}: {proc.stderr.strip()}")
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise ToolchainError(f"{SOLC} returned invalid JSON ({exc}); stderr: {proc.stderr.strip()[:500]}") from exc
+
+
+def _format_error(err: dict, sources: Mapping[str, str]) -> str:
+    loc = err.get("sourceLocation")
+    message = f"{err.get('type', 'Error')}: {err.get('message', '').strip()}"
+    if not loc or loc.get("file") not in sources:
+        return message
+    line = sources[loc["file"]][: max(loc.get("start", 0), 0)].count("\n") + 1
+    return f"{loc['file']}:{line}: {message}"
+
+
+def _artifacts(output: dict, sources: dict[str, str], std_input: dict, from_cache: bool) -> Artifacts:
+    by_name: dict[str, Artifact] = {}
+    asts = {path: unit.get("ast", {}) for path, unit in output.get("sources", {}).items()}
+    for path, contracts in output.get("contracts", {}).items():
+        for name, c in contracts.items():
+            if name in by_name:
+                raise CompileError(f"{path}: contract name {name} is also defined in {by_name[name].source_path}; names must be unique")
+            evm = c["evm"]
+            by_name[name] = Artifact(
+                name=name,
+                source_path=path,
+                abi=c["abi"],
+                bytecode=bytes.fromhex(evm["bytecode"]["object"]),
+                deployed_bytecode=bytes.fromhex(evm["deployedBytecode"]["object"]),
+                srcmap=evm["bytecode"].get("sourceMap", ""),
+                deployed_srcmap=evm["deployedBytecode"].get("sourceMap", ""),
+                storage_layout=c.get("storageLayout", {}),
+                ast=asts.get(path, {}),
+            )
+    return Artifacts(by_name, sources, std_input, from_cache)
