@@ -1,0 +1,442 @@
+"""The invariant families of SYSTEM.md, each stated once as a small object.
+
+An `Invariant` has an `id`, a `family` (band, floor, fees, accounting), a one-sentence `statement`
+and `check(state, prev=None, outcome=None) -> list[Violation]`:
+- `state` is the `SystemState` after a step (from the model or from the EVM);
+- `prev` the state before it and `outcome` what the step did (`Outcome`); transition invariants
+  (trigger soundness, reserve flows, fee conservation...) need both and are silent without them.
+The fuzzer checks every invariant on both sides after every step; the proofs import the same objects
+for their ids and statements. Rounding tolerances are explicit, in wei, and said in the statement.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from .arith import BPS, WAD
+from .state import SeriesState, SystemState
+
+# wei of series value that the four rounding primitives may move in one step (each of b*P, d*P, the
+# pro-rata slices and the pool's output rounds by at most one unit).
+ROUNDING_WEI = 4
+
+
+@dataclass(frozen=True)
+class Violation:
+    invariant: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.invariant}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one step did: the action, its arguments, and its result or revert, and its events."""
+
+    action: str
+    actor: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    reverted: str | None = None  # the error name when the step reverted
+    revert_args: tuple = ()
+    result: Any = None
+    events: tuple = ()  # (address label, name, args tuple)
+
+    def events_named(self, name: str) -> list[tuple]:
+        return [e for e in self.events if e[1] == name]
+
+
+Check = Callable[[SystemState, "SystemState | None", "Outcome | None"], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Invariant:
+    id: str
+    family: str  # band | floor | fees | accounting
+    statement: str
+    _check: Check = field(repr=False, compare=False)
+    transition: bool = False  # needs prev and outcome
+
+    def check(self, state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> list[Violation]:
+        if self.transition and (prev is None or outcome is None):
+            return []
+        return [Violation(self.id, msg) for msg in self._check(state, prev, outcome)]
+
+
+INVARIANTS: list[Invariant] = []
+
+
+def _invariant(id: str, family: str, statement: str, transition: bool = False) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        INVARIANTS.append(Invariant(id, family, statement, fn, transition))
+        return fn
+
+    return register
+
+
+def check_all(state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> list[Violation]:
+    out: list[Violation] = []
+    for inv in INVARIANTS:
+        out.extend(inv.check(state, prev, outcome))
+    return out
+
+
+def by_id(id: str) -> Invariant:
+    for inv in INVARIANTS:
+        if inv.id == id:
+            return inv
+    raise KeyError(id)
+
+
+def _series_of(outcome: Outcome, state: SystemState) -> SeriesState | None:
+    label = outcome.args.get("series")
+    return state.series_state(label) if label is not None else None
+
+
+def _fmt_lev(x: int | None) -> str:
+    return "undefined" if x is None else f"{x / WAD:.6f}x"
+
+
+# ============================================================================== 1. leverage band
+
+
+@_invariant(
+    "band.trigger_sound",
+    "band",
+    "A rebalance succeeds only if, just before it, leverage was outside [minLev, maxLev] or the fallback "
+    "interval had passed since the last rebalance, and the oracle was fresh.",
+    transition=True,
+)
+def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action != "rebalance" or o.reverted is not None:
+        return
+    s = _series_of(o, prev)
+    assert s is not None
+    lev = prev.leverage(s)
+    p = s.params
+    band = lev is not None and (lev < p.min_lev or lev > p.max_lev)
+    due = prev.time >= s.last_rebalance + p.fallback_interval
+    if not (band or due):
+        yield f"{s.label} rebalanced at {_fmt_lev(lev)} inside the band with the fallback not due"
+    if not prev.fresh:
+        yield f"{s.label} rebalanced on a stale or zero price (updated {prev.updated_at}, now {prev.time})"
+
+
+@_invariant(
+    "band.trigger_complete",
+    "band",
+    "A rebalance refused with NotTriggered / BelowFloor / StalePrice had exactly that reason: in band and "
+    "not due / reserve below its floor / oracle stale.",
+    transition=True,
+)
+def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action != "rebalance" or o.reverted is None:
+        return
+    s = _series_of(o, prev)
+    assert s is not None
+    if o.reverted == "NotTriggered":
+        lev = prev.leverage(s)
+        p = s.params
+        if lev is not None and (lev < p.min_lev or lev > p.max_lev):
+            yield f"{s.label} refused NotTriggered at {_fmt_lev(lev)}, outside the band"
+        if prev.time >= s.last_rebalance + p.fallback_interval:
+            yield f"{s.label} refused NotTriggered although the fallback was due"
+    elif o.reverted == "BelowFloor" and prev.fresh and prev.above_floor():
+        yield f"{s.label} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}"
+    elif o.reverted == "StalePrice" and prev.fresh:
+        yield f"{s.label} refused StalePrice with a fresh oracle"
+
+
+@_invariant(
+    "band.restoration",
+    "band",
+    "After a successful rebalance or ripcord, leverage at the same price lies inside [minLev, maxLev].",
+    transition=True,
+)
+def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert o is not None
+    if o.action not in ("rebalance", "ripcord") or o.reverted is not None:
+        return
+    s = _series_of(o, state)
+    assert s is not None
+    lev = state.leverage(s)
+    if lev is None:
+        yield f"{s.label} insolvent right after its {o.action}"
+    elif not (s.params.min_lev <= lev <= s.params.max_lev):
+        yield f"{s.label} left at {_fmt_lev(lev)} after its {o.action}, outside the band"
+
+
+@_invariant(
+    "band.drift_direction",
+    "band",
+    "With no trade, a price rise lowers a long's leverage and raises a short's; a fall does the reverse "
+    "(up to the rounding of V by ROUNDING_WEI).",
+    transition=True,
+)
+def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action != "set_price" or o.reverted is not None or state.price == prev.price:
+        return
+    up = state.price > prev.price
+    for s_new in state.series:
+        s_old = prev.series_state(s_new.label)
+        l0, l1 = prev.leverage(s_old), state.leverage(s_new)
+        if l0 is None or l1 is None:
+            continue
+        tol = (max(l0, l1) + WAD) * ROUNDING_WEI // max(state.value(s_new), 1) + 1
+        should_fall = up == s_new.is_long
+        if should_fall and l1 > l0 + tol or not should_fall and l1 < l0 - tol:
+            yield (
+                f"{s_new.label} ({'long' if s_new.is_long else 'short'}) leverage went {_fmt_lev(l0)} -> {_fmt_lev(l1)} "
+                f"on a price {'rise' if up else 'fall'}"
+            )
+
+
+# ============================================================================== 2. reserve floor
+
+
+@_invariant(
+    "floor.no_rebalance_below",
+    "floor",
+    "No rebalance succeeds while reserve equity is below floorBps x the sum of the series' positive values.",
+    transition=True,
+)
+def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action == "rebalance" and o.reverted is None and not prev.above_floor():
+        yield f"rebalance ran with equity {prev.equity_quote()} below floor {prev.floor_quote()}"
+
+
+@_invariant(
+    "floor.flows",
+    "floor",
+    "The reserve's holdings move only by fees, allocations, injections, keeper payments, loans and "
+    "absorbed bad debt: idle + loans changes by exactly the change in the cumulative counters.",
+    transition=True,
+)
+def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action == "settle_insolvency":
+        return  # checked by floor.bad_debt
+    def books(st: SystemState) -> tuple[int, int]:
+        q = st.idle_quote + sum(s.debt for s in st.series if s.is_long)
+        b = st.idle_base + sum(s.debt for s in st.series if not s.is_long)
+        return b, q
+
+    (b0, q0), (b1, q1) = books(prev), books(state)
+    dq = (state.fees_received - prev.fees_received) + (state.allocated_quote - prev.allocated_quote) + (
+        state.injected_quote - prev.injected_quote
+    ) - (state.keeper_paid - prev.keeper_paid)
+    db = (state.allocated_base - prev.allocated_base) + (state.injected_base - prev.injected_base)
+    if q1 - q0 != dq:
+        yield f"QUOTE idle+loans moved by {q1 - q0}, counters explain {dq} (step {o.action})"
+    if b1 - b0 != db:
+        yield f"BASE idle+loans moved by {b1 - b0}, counters explain {db} (step {o.action})"
+    for name in ("fees_received", "allocated_base", "allocated_quote", "injected_base", "injected_quote", "keeper_paid", "bad_debt"):
+        if getattr(state, name) < getattr(prev, name):
+            yield f"cumulative counter {name} decreased"
+
+
+@_invariant(
+    "floor.keeper_bound",
+    "floor",
+    "A rebalance lowers reserve equity (at the same price) by at most its keeper fee plus ROUNDING_WEI "
+    "per series, so from at/above the floor it cannot end below it by more than one keeper fee unless "
+    "the series' value (hence the floor) rose.",
+    transition=True,
+)
+def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action != "rebalance" or o.reverted is not None:
+        return
+    s = _series_of(o, prev)
+    assert s is not None
+    drop = prev.equity_quote() - state.equity_quote()
+    bound = s.params.keeper_fee + ROUNDING_WEI * len(state.series)
+    if drop > bound:
+        yield f"equity fell by {drop} in a rebalance of {s.label}, more than keeper fee + rounding {bound}"
+
+
+@_invariant(
+    "floor.ripcord_open",
+    "floor",
+    "Ripcord never reverts for the floor, and with a fresh price, supply and leverage above ripcordLev it "
+    "is never refused NotAboveRipcord.",
+    transition=True,
+)
+def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action != "ripcord" or o.reverted is None:
+        return
+    s = _series_of(o, prev)
+    assert s is not None
+    if o.reverted == "BelowFloor":
+        yield f"ripcord on {s.label} reverted BelowFloor"
+    lev = prev.leverage(s)
+    if o.reverted == "NotAboveRipcord" and lev is not None and lev > s.params.ripcord_lev:
+        yield f"ripcord on {s.label} refused at {_fmt_lev(lev)} above ripcord {_fmt_lev(s.params.ripcord_lev)}"
+
+
+@_invariant(
+    "floor.bad_debt",
+    "floor",
+    "Settling an insolvent series records exactly its deficit -V as bad debt and clears its debt; bad debt "
+    "never decreases.",
+    transition=True,
+)
+def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if state.bad_debt < prev.bad_debt:
+        yield f"bad debt fell from {prev.bad_debt} to {state.bad_debt}"
+    if o.action != "settle_insolvency" or o.reverted is not None:
+        return
+    s0 = _series_of(o, prev)
+    s1 = _series_of(o, state)
+    assert s0 is not None and s1 is not None
+    deficit = -prev.value(s0)
+    if state.bad_debt - prev.bad_debt != deficit:
+        yield f"bad debt grew by {state.bad_debt - prev.bad_debt}, deficit was {deficit}"
+    if s1.debt != 0 or s1.base_held != 0 or s1.quote_held != 0:
+        yield f"{s1.label} still holds or owes something after settlement"
+
+
+# ============================================================================== 3. fees
+
+
+@_invariant(
+    "fees.conserved",
+    "fees",
+    "Every fee lands in the reserve or stays pending in the pool: protocol swap fees of a step equal the "
+    "growth of pending + allocated fees, and mint/redeem fees equal the growth of feesReceived.",
+    transition=True,
+)
+def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    swapped = {"BASE": 0, "QUOTE": 0}
+    for _, _, args in o.events_named("Swap"):
+        swapped[args[1]] += args[4]  # (sender, tokenIn, amountIn, amountOut, protocolFee)
+    got_b = (state.pool_pending_fee_base + state.allocated_base) - (prev.pool_pending_fee_base + prev.allocated_base)
+    got_q = (state.pool_pending_fee_quote + state.allocated_quote) - (prev.pool_pending_fee_quote + prev.allocated_quote)
+    if got_b != swapped["BASE"] or got_q != swapped["QUOTE"]:
+        yield f"protocol fees charged {swapped}, pending+allocated grew by BASE {got_b} QUOTE {got_q}"
+    charged = sum(args[2] for _, _, args in o.events_named("Minted")) + sum(args[3] for _, _, args in o.events_named("Redeemed"))
+    if state.fees_received - prev.fees_received != charged:
+        yield f"mint/redeem fees charged {charged}, feesReceived grew by {state.fees_received - prev.fees_received}"
+
+
+@_invariant(
+    "fees.round_trip",
+    "fees",
+    "A mint immediately followed by the redeem of the shares it gave never returns more QUOTE than was paid.",
+    transition=True,
+)
+def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert o is not None
+    if o.action == "mint_redeem" and o.reverted is None and o.result is not None:
+        paid, got = o.result
+        if got > paid:
+            yield f"mint of {paid} then redeem returned {got}"
+
+
+@_invariant(
+    "fees.no_dilution",
+    "fees",
+    "Another holder's mint or redeem never lowers NAV per token (same price) by more than the rounding of "
+    "ROUNDING_WEI of value over the remaining supply.",
+    transition=True,
+)
+def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action not in ("mint", "redeem") or o.reverted is not None or state.price != prev.price:
+        return
+    s0, s1 = _series_of(o, prev), _series_of(o, state)
+    assert s0 is not None and s1 is not None
+    if s0.total_supply == 0 or s1.total_supply == 0:
+        return
+    n0, n1 = prev.nav(s0), state.nav(s1)
+    tol = ROUNDING_WEI * WAD // s1.total_supply + 1
+    if n1 + tol < n0:
+        yield f"{s1.label} NAV/token fell {n0} -> {n1} on a {o.action} (tolerance {tol})"
+
+
+@_invariant(
+    "fees.rebalance_dilution",
+    "fees",
+    "A rebalance lowers the series' value by at most its slippage cap times the traded value (the keeper "
+    "fee is the reserve's), plus ROUNDING_WEI.",
+    transition=True,
+)
+def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    assert prev is not None and o is not None
+    if o.action not in ("rebalance", "ripcord") or o.reverted is not None:
+        return
+    s0, s1 = _series_of(o, prev), _series_of(o, state)
+    assert s0 is not None and s1 is not None
+    ev = [a for addr, name, a in o.events if name == "Rebalanced" and addr == s0.label]
+    if not ev:
+        yield f"no Rebalanced event from {s0.label}"
+        return
+    base_amt, quote_amt = ev[0][2], ev[0][3]
+    traded = max(quote_amt, -(-base_amt * state.price // WAD))
+    bound = -(-traded * s0.params.slippage_cap_bps // BPS) + ROUNDING_WEI
+    drop = prev.value(s0) - state.value(s1)
+    if drop > bound:
+        yield f"{s0.label} lost {drop} of value in a {o.action} trading {traded}: more than the cap allows ({bound})"
+
+
+# ============================================================================== 4. accounting
+
+
+def _holders(state: SystemState, token: str) -> Iterable[tuple[str, int]]:
+    for t, h, a in state.balances:
+        if t == token:
+            yield h, a
+
+
+@_invariant(
+    "accounting.supply",
+    "accounting",
+    "For every token the balances of all holders sum to its total supply.",
+)
+def _supply(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    for s in state.series:
+        total = sum(a for _, a in s.balances)
+        if total != s.total_supply:
+            yield f"{s.label}: balances sum to {total}, totalSupply {s.total_supply}"
+    for token, supply in state.supplies:
+        total = sum(a for _, a in _holders(state, token))
+        if total != supply:
+            yield f"{token}: balances sum to {total}, totalSupply {supply}"
+
+
+@_invariant(
+    "accounting.holdings",
+    "accounting",
+    "Recorded holdings equal actual ERC-20 balances (plus tokens donated outside the protocol's flows): "
+    "each series' baseHeld/quoteHeld, the reserve's idle, and the pool's reserves + pending fees.",
+)
+def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    books = [
+        ("pool", "BASE", state.pool_reserve_base + state.pool_pending_fee_base),
+        ("pool", "QUOTE", state.pool_reserve_quote + state.pool_pending_fee_quote),
+        ("reserve", "BASE", state.idle_base),
+        ("reserve", "QUOTE", state.idle_quote),
+    ]
+    for s in state.series:
+        books += [(s.label, "BASE", s.base_held), (s.label, "QUOTE", s.quote_held)]
+    for holder, token, recorded in books:
+        actual = state.balance(token, holder)
+        if recorded + state.donated_to(holder, token) != actual:
+            yield f"{holder} records {recorded} {token} (+{state.donated_to(holder, token)} donated), holds {actual}"
+
+
+@_invariant(
+    "accounting.differential",
+    "accounting",
+    "The model and the EVM agree exactly on every state variable, every event and every revert reason "
+    "(checked by the fuzzer's comparison, fuzz/compare.py, on pairs of steps).",
+)
+def _differential(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    return ()  # a property of two runs, not of one state: see fuzz.compare

@@ -1,0 +1,940 @@
+"""The reference model: the whole protocol of SPEC.md as deliberately simple Python on exact integers.
+
+Every quantity comes from `specs.formulas` evaluated with `specs.arith.INT`; this file only says
+*who moves what, in which order*. Accounts and contracts are named by string labels ("alice",
+"QUOTE", "pool", "series0", ...); the fuzzer maps them to EVM addresses.
+
+Conventions shared with the contracts:
+- every external action takes `sender` and `now` (the block timestamp of its transaction);
+- a failing action raises `ModelRevert(name, args)` with the contract's error name and arguments,
+  and leaves the model exactly as it was (a transaction is atomic);
+- a successful action returns what the contract returns and leaves the events it emitted in
+  `model.last_events` (`Event(address, name, args)`, args in declaration order).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import formulas as F
+from .arith import BPS, INT, WAD, isqrt_down
+from .params import MarketParams, SeriesParams
+from .state import SeriesState, SystemState
+
+MAX_UINT = 2**256 - 1
+ZERO = "zero"  # the zero address (mint/burn counterpart of Transfer events)
+CHECKPOINT_INTERVAL = 3_600
+TRIGGER_BAND, TRIGGER_FALLBACK, TRIGGER_RIPCORD = 0, 1, 2
+DEPLOYER, KEEPER = "deployer", "keeper"
+
+
+class ModelRevert(Exception):
+    """A transaction the contracts would revert, with the same error name and arguments."""
+
+    def __init__(self, name: str, args: tuple = ()) -> None:
+        super().__init__(name, tuple(args))
+        self.name = name
+        self.values = tuple(args)
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(map(str, self.values))})"
+
+
+@dataclass(frozen=True)
+class Event:
+    address: str  # label of the emitting contract
+    name: str
+    args: dict[str, Any]
+
+    def key(self) -> tuple:
+        return (self.address, self.name, tuple(self.args.values()))
+
+
+def _revert(name: str, *args: Any) -> ModelRevert:
+    return ModelRevert(name, args)
+
+
+# ---------------------------------------------------------------------------------------------- state
+
+
+@dataclass
+class Token:
+    """An ERC-20: the two TestTokens and every series' share token."""
+
+    label: str
+    balances: dict[str, int] = field(default_factory=dict)
+    allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+    total_supply: int = 0
+
+    def clone(self) -> "Token":
+        return Token(self.label, dict(self.balances), dict(self.allowances), self.total_supply)
+
+    def balance(self, who: str) -> int:
+        return self.balances.get(who, 0)
+
+
+@dataclass
+class Oracle:
+    keeper: str
+    max_age: int
+    price: int = 0
+    updated_at: int = 0
+
+    def clone(self) -> "Oracle":
+        return Oracle(self.keeper, self.max_age, self.price, self.updated_at)
+
+
+@dataclass
+class Pool:
+    fee_bps: int
+    protocol_share_bps: int
+    deployer: str
+    reserve_base: int = 0
+    reserve_quote: int = 0
+    pending_fee_base: int = 0
+    pending_fee_quote: int = 0
+    total_shares: int = 0
+    shares_of: dict[str, int] = field(default_factory=dict)
+    fee_recipient: str = ZERO
+
+    def clone(self) -> "Pool":
+        c = Pool(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        c.shares_of = dict(self.shares_of)
+        return c
+
+
+@dataclass
+class Reserve:
+    floor_bps: int
+    fee_period: int
+    admin: str
+    idle_base: int = 0
+    idle_quote: int = 0
+    debt_of: dict[str, int] = field(default_factory=dict)
+    series: list[str] = field(default_factory=list)
+    last_allocation: int = 0
+    last_checkpoint: int = 0
+    fees_received: int = 0
+    allocated_base: int = 0
+    allocated_quote: int = 0
+    injected_base: int = 0
+    injected_quote: int = 0
+    keeper_paid: int = 0
+    bad_debt: int = 0
+
+    def clone(self) -> "Reserve":
+        c = Reserve(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        c.debt_of, c.series = dict(self.debt_of), list(self.series)
+        return c
+
+
+@dataclass
+class Series:
+    label: str
+    p: SeriesParams
+    base_held: int = 0
+    quote_held: int = 0
+    last_rebalance: int = 0
+
+    def clone(self) -> "Series":
+        return Series(self.label, self.p, self.base_held, self.quote_held, self.last_rebalance)
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+
+class Model:
+    """The protocol: two TestTokens, the oracle, the pool, the reserve and the series."""
+
+    def __init__(self, params: MarketParams) -> None:
+        self.params = params
+        self.tokens: dict[str, Token] = {"QUOTE": Token("QUOTE"), "BASE": Token("BASE")}
+        self.oracle = Oracle(KEEPER, params.oracle_max_age)
+        self.pool = Pool(params.pool_fee_bps, params.protocol_share_bps, DEPLOYER)
+        self.reserve = Reserve(params.floor_bps, params.fee_period, DEPLOYER)
+        self.series: dict[str, Series] = {}
+        self.last_events: list[Event] = []
+        self._events: list[Event] = []
+        self.next_time = 0  # deploy() leaves the timestamp of the next transaction here
+
+    # ------------------------------------------------------------------ deployment (levcheck/deploy.py)
+
+    @classmethod
+    def deploy(cls, params: MarketParams, start_time: int, series_lastrebalance_at_deploy: bool = True) -> "Model":
+        """The deployment fixture, one transaction per second from `start_time`:
+        QUOTE, BASE, PriceOracle(keeper, maxAge), setPrice, SpotPool, (mint, approve) x2 + addLiquidity,
+        ReservePool, setFeeRecipient, (mint, approve) x2 + inject, then per series deploy + registerSeries."""
+        params.validate()
+        m = cls(params)
+        t = start_time
+        t += 3  # QUOTE, BASE, PriceOracle
+        m.set_price(KEEPER, params.initial_price, t)
+        t += 1
+        t += 1  # SpotPool
+        pool_quote = params.pool_base * params.initial_price // WAD
+        for sym, amt in (("BASE", params.pool_base), ("QUOTE", pool_quote)):
+            m.token_mint(DEPLOYER, sym, DEPLOYER, amt, t)
+            m.approve(DEPLOYER, sym, "pool", MAX_UINT, t + 1)
+            t += 2
+        m.add_liquidity(DEPLOYER, params.pool_base, pool_quote, 0, t)
+        t += 1
+        t += 1  # ReservePool
+        m.set_fee_recipient(DEPLOYER, "reserve", t)
+        t += 1
+        for sym, amt in (("BASE", params.reserve_base), ("QUOTE", params.reserve_quote)):
+            m.token_mint(DEPLOYER, sym, DEPLOYER, amt, t)
+            m.approve(DEPLOYER, sym, "reserve", MAX_UINT, t + 1)
+            t += 2
+        m.inject(DEPLOYER, params.reserve_base, params.reserve_quote, t)
+        t += 1
+        for i, sp in enumerate(params.series):
+            label = f"series{i}"
+            m._create_series(label, sp, t if series_lastrebalance_at_deploy else 0)
+            t += 1
+            m.register_series(DEPLOYER, label, t)
+            t += 1
+        m.next_time = t
+        m.last_events = []
+        return m
+
+    def _create_series(self, label: str, sp: SeriesParams, now: int) -> None:
+        sp.validate()
+        self.series[label] = Series(label, sp, last_rebalance=now)
+        self.tokens[label] = Token(label)
+        # A series approves the pool and the reserve once, at construction.
+        for sym in ("QUOTE", "BASE"):
+            for spender in ("pool", "reserve"):
+                self.tokens[sym].allowances[(label, spender)] = MAX_UINT
+
+    # ------------------------------------------------------------------ transactions
+
+    def _snapshot(self) -> tuple:
+        return (
+            {k: t.clone() for k, t in self.tokens.items()},
+            self.oracle.clone(),
+            self.pool.clone(),
+            self.reserve.clone(),
+            {k: s.clone() for k, s in self.series.items()},
+        )
+
+    def _restore(self, snap: tuple) -> None:
+        self.tokens, self.oracle, self.pool, self.reserve, self.series = snap
+
+    def _tx(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one transaction atomically: on a revert nothing changes and nothing is emitted."""
+        snap = self._snapshot()
+        self._events = []
+        try:
+            result = fn(*args)
+        except ModelRevert:
+            self._restore(snap)
+            self.last_events = []
+            raise
+        self.last_events = self._events
+        return result
+
+    def clone(self) -> "Model":
+        c = Model.__new__(Model)
+        c.params, c.next_time = self.params, self.next_time
+        c.last_events, c._events = [], []
+        c._restore(self._snapshot())
+        return c
+
+    def _emit(self, address: str, name: str, **args: Any) -> None:
+        self._events.append(Event(address, name, args))
+
+    # ------------------------------------------------------------------ ERC-20 (TestToken and series)
+
+    def _transfer(self, token: str, frm: str, to: str, amount: int) -> None:
+        t = self.tokens[token]
+        have = t.balance(frm)
+        if have < amount:
+            raise _revert("InsufficientBalance", have, amount)
+        t.balances[frm] = have - amount
+        t.balances[to] = t.balance(to) + amount
+        self._emit(token, "Transfer", **{"from": frm, "to": to, "amount": amount})
+
+    def _transfer_from(self, token: str, spender: str, frm: str, to: str, amount: int) -> None:
+        t = self.tokens[token]
+        allowed = t.allowances.get((frm, spender), 0)
+        if allowed < amount:
+            raise _revert("InsufficientAllowance", allowed, amount)
+        if allowed != MAX_UINT:
+            t.allowances[(frm, spender)] = allowed - amount
+        self._transfer(token, frm, to, amount)
+
+    def _mint_token(self, token: str, to: str, amount: int) -> None:
+        t = self.tokens[token]
+        t.balances[to] = t.balance(to) + amount
+        t.total_supply += amount
+        self._emit(token, "Transfer", **{"from": ZERO, "to": to, "amount": amount})
+
+    def _burn_token(self, token: str, frm: str, amount: int) -> None:
+        t = self.tokens[token]
+        have = t.balance(frm)
+        if have < amount:
+            raise _revert("InsufficientBalance", have, amount)
+        t.balances[frm] = have - amount
+        t.total_supply -= amount
+        self._emit(token, "Transfer", **{"from": frm, "to": ZERO, "amount": amount})
+
+    def transfer(self, sender: str, token: str, to: str, amount: int, now: int) -> bool:
+        def run() -> bool:
+            self._transfer(token, sender, to, amount)
+            return True
+
+        return self._tx(run)
+
+    def approve(self, sender: str, token: str, spender: str, amount: int, now: int) -> bool:
+        def run() -> bool:
+            self.tokens[token].allowances[(sender, spender)] = amount
+            self._emit(token, "Approval", owner=sender, spender=spender, amount=amount)
+            return True
+
+        return self._tx(run)
+
+    def transfer_from(self, sender: str, token: str, frm: str, to: str, amount: int, now: int) -> bool:
+        def run() -> bool:
+            self._transfer_from(token, sender, frm, to, amount)
+            return True
+
+        return self._tx(run)
+
+    def token_mint(self, sender: str, token: str, to: str, amount: int, now: int) -> None:
+        """TestToken's open faucet (QUOTE and BASE only; series mint through `mint`)."""
+        assert token in ("QUOTE", "BASE")
+        self._tx(self._mint_token, token, to, amount)
+
+    # ------------------------------------------------------------------ PriceOracle
+
+    def set_price(self, sender: str, price: int, now: int) -> None:
+        def run() -> None:
+            if sender != self.oracle.keeper:
+                raise _revert("NotKeeper")
+            if price == 0:
+                raise _revert("ZeroPrice")
+            self.oracle.price, self.oracle.updated_at = price, now
+            self._emit("oracle", "PriceUpdated", price=price, updatedAt=now)
+
+        self._tx(run)
+
+    def oracle_price(self, now: int) -> int:
+        """`oracle.price()`: reverts on a zero or stale price (`now` > updatedAt + maxAge)."""
+        o = self.oracle
+        if o.price == 0:
+            raise _revert("ZeroPrice")
+        if now > o.updated_at + o.max_age:
+            raise _revert("StalePrice", o.updated_at, now)
+        return o.price
+
+    # ------------------------------------------------------------------ SpotPool
+
+    def _reserves(self, token_in: str) -> tuple[int, int]:
+        if token_in not in ("BASE", "QUOTE"):
+            raise _revert("InvalidToken")
+        p = self.pool
+        return (p.reserve_base, p.reserve_quote) if token_in == "BASE" else (p.reserve_quote, p.reserve_base)
+
+    def _settle_swap(self, sender: str, token_in: str, amount_in: int, out: int, to: str) -> None:
+        p = self.pool
+        fee = F.fee_up(INT, amount_in, p.fee_bps)
+        pfee = F.protocol_fee(INT, fee, p.protocol_share_bps)
+        self._transfer_from(token_in, "pool", sender, "pool", amount_in)
+        if token_in == "BASE":
+            p.reserve_base += amount_in - pfee
+            p.pending_fee_base += pfee
+            p.reserve_quote -= out
+            token_out = "QUOTE"
+        else:
+            p.reserve_quote += amount_in - pfee
+            p.pending_fee_quote += pfee
+            p.reserve_base -= out
+            token_out = "BASE"
+        self._transfer(token_out, "pool", to, out)
+        self._emit("pool", "Swap", sender=sender, tokenIn=token_in, amountIn=amount_in, amountOut=out, protocolFee=pfee)
+
+    def _swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str) -> int:
+        r_in, r_out = self._reserves(token_in)
+        if amount_in == 0:
+            raise _revert("ZeroAmount")
+        net = amount_in - F.fee_up(INT, amount_in, self.pool.fee_bps)
+        out = F.amount_out(INT, amount_in, r_in, r_out, self.pool.fee_bps) if r_in + net > 0 else 0
+        if out == 0 or out < min_out:
+            raise _revert("InsufficientOutput", out, min_out)
+        self._settle_swap(sender, token_in, amount_in, out, to)
+        return out
+
+    def _swap_exact_out(self, sender: str, token_in: str, amount_out: int, max_in: int, to: str) -> int:
+        r_in, r_out = self._reserves(token_in)
+        if amount_out == 0:
+            raise _revert("ZeroAmount")
+        if amount_out >= r_out:
+            raise _revert("InsufficientLiquidity")
+        amount_in = F.amount_in(INT, amount_out, r_in, r_out, self.pool.fee_bps)
+        if amount_in > max_in:
+            raise _revert("ExcessiveInput", amount_in, max_in)
+        self._settle_swap(sender, token_in, amount_in, amount_out, to)
+        return amount_in
+
+    def swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str, now: int) -> int:
+        return self._tx(self._swap_exact_in, sender, token_in, amount_in, min_out, to)
+
+    def swap_exact_out(self, sender: str, token_in: str, amount_out: int, max_in: int, to: str, now: int) -> int:
+        return self._tx(self._swap_exact_out, sender, token_in, amount_out, max_in, to)
+
+    def add_liquidity(self, sender: str, base: int, quote: int, min_shares: int, now: int) -> int:
+        def run() -> int:
+            p = self.pool
+            if p.total_shares == 0:
+                shares = isqrt_down(base * quote)
+            else:
+                shares = min(
+                    INT.mul_div_down(base, p.total_shares, p.reserve_base),
+                    INT.mul_div_down(quote, p.total_shares, p.reserve_quote),
+                )
+            if shares == 0 or shares < min_shares:
+                raise _revert("InsufficientShares", shares, min_shares)
+            self._transfer_from("BASE", "pool", sender, "pool", base)
+            self._transfer_from("QUOTE", "pool", sender, "pool", quote)
+            p.reserve_base += base
+            p.reserve_quote += quote
+            p.total_shares += shares
+            p.shares_of[sender] = p.shares_of.get(sender, 0) + shares
+            self._emit("pool", "LiquidityAdded", provider=sender, baseAmount=base, quoteAmount=quote, shares=shares)
+            return shares
+
+        return self._tx(run)
+
+    def remove_liquidity(self, sender: str, shares: int, min_base: int, min_quote: int, now: int) -> tuple[int, int]:
+        def run() -> tuple[int, int]:
+            p = self.pool
+            if shares == 0:
+                raise _revert("ZeroAmount")
+            have = p.shares_of.get(sender, 0)
+            if have < shares:
+                raise _revert("InsufficientBalance", have, shares)
+            base = INT.mul_div_down(p.reserve_base, shares, p.total_shares)
+            quote = INT.mul_div_down(p.reserve_quote, shares, p.total_shares)
+            if base < min_base:
+                raise _revert("InsufficientOutput", base, min_base)
+            if quote < min_quote:
+                raise _revert("InsufficientOutput", quote, min_quote)
+            p.shares_of[sender] = have - shares
+            p.total_shares -= shares
+            p.reserve_base -= base
+            p.reserve_quote -= quote
+            self._transfer("BASE", "pool", sender, base)
+            self._transfer("QUOTE", "pool", sender, quote)
+            self._emit("pool", "LiquidityRemoved", provider=sender, baseAmount=base, quoteAmount=quote, shares=shares)
+            return base, quote
+
+        return self._tx(run)
+
+    def set_fee_recipient(self, sender: str, recipient: str, now: int) -> None:
+        def run() -> None:
+            if sender != self.pool.deployer:
+                raise _revert("NotDeployer")
+            if self.pool.fee_recipient != ZERO:
+                raise _revert("AlreadySet")
+            if recipient == ZERO:
+                raise _revert("ZeroAddress")
+            self.pool.fee_recipient = recipient
+            self._emit("pool", "FeeRecipientSet", recipient=recipient)
+
+        self._tx(run)
+
+    def _collect_protocol_fees(self, sender: str) -> tuple[int, int]:
+        p = self.pool
+        if sender != p.fee_recipient:
+            raise _revert("NotFeeRecipient")
+        base, quote = p.pending_fee_base, p.pending_fee_quote
+        p.pending_fee_base = p.pending_fee_quote = 0
+        self._transfer("BASE", "pool", sender, base)
+        self._transfer("QUOTE", "pool", sender, quote)
+        self._emit("pool", "ProtocolFeesCollected", recipient=sender, baseAmount=base, quoteAmount=quote)
+        return base, quote
+
+    def collect_protocol_fees(self, sender: str, now: int) -> tuple[int, int]:
+        return self._tx(self._collect_protocol_fees, sender)
+
+    def spot_price(self) -> int:
+        return self.pool.reserve_quote * WAD // self.pool.reserve_base
+
+    # ------------------------------------------------------------------ ReservePool
+
+    def register_series(self, sender: str, series: str, now: int) -> None:
+        def run() -> None:
+            r = self.reserve
+            if sender != r.admin:
+                raise _revert("NotAdmin")
+            if series in r.series:
+                raise _revert("AlreadyRegistered")
+            r.series.append(series)
+            r.debt_of[series] = 0
+            self._emit("reserve", "SeriesRegistered", series=series)
+
+        self._tx(run)
+
+    def _debt_asset(self, series: str) -> str:
+        return "QUOTE" if self.series[series].p.is_long else "BASE"
+
+    def _borrow(self, series: str, amount: int) -> None:
+        r = self.reserve
+        asset = self._debt_asset(series)
+        idle = r.idle_quote if asset == "QUOTE" else r.idle_base
+        if amount > idle:
+            raise _revert("InsufficientLiquidity", amount, idle)
+        if asset == "QUOTE":
+            r.idle_quote -= amount
+        else:
+            r.idle_base -= amount
+        r.debt_of[series] += amount
+        self._transfer(asset, "reserve", series, amount)
+
+    def _repay(self, series: str, amount: int) -> None:
+        r = self.reserve
+        debt = r.debt_of[series]
+        if amount > debt:
+            raise _revert("RepayExceedsDebt", amount, debt)
+        asset = self._debt_asset(series)
+        self._transfer_from(asset, "reserve", series, "reserve", amount)
+        if asset == "QUOTE":
+            r.idle_quote += amount
+        else:
+            r.idle_base += amount
+        r.debt_of[series] = debt - amount
+
+    def _deposit_fee(self, series: str, amount: int) -> None:
+        self._transfer_from("QUOTE", "reserve", series, "reserve", amount)
+        self.reserve.idle_quote += amount
+        self.reserve.fees_received += amount
+
+    def _pay_keeper(self, keeper: str, amount: int) -> None:
+        r = self.reserve
+        if amount > r.idle_quote:
+            raise _revert("InsufficientLiquidity", amount, r.idle_quote)
+        r.idle_quote -= amount
+        r.keeper_paid += amount
+        self._transfer("QUOTE", "reserve", keeper, amount)
+
+    def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, price: int) -> None:
+        r = self.reserve
+        s = self.series[series]
+        debt_value = F.debt_quote(INT, s.p.is_long, r.debt_of[series], price)
+        asset_value = F.assets_quote(INT, base_in, quote_in, price)
+        shortfall = debt_value - asset_value
+        r.idle_base += base_in
+        r.idle_quote += quote_in
+        r.bad_debt += shortfall
+        r.debt_of[series] = 0
+        self._emit("reserve", "BadDebtRecognized", series=series, shortfall=shortfall)
+
+    def allocate_fees(self, sender: str, now: int) -> tuple[int, int]:
+        def run() -> tuple[int, int]:
+            r = self.reserve
+            if now < r.last_allocation + r.fee_period:
+                raise _revert("TooEarly", r.last_allocation + r.fee_period)
+            base, quote = self._collect_protocol_fees("reserve")
+            r.idle_base += base
+            r.idle_quote += quote
+            r.allocated_base += base
+            r.allocated_quote += quote
+            r.last_allocation = now
+            self._emit("reserve", "FeesAllocated", base=base, quote=quote)
+            return base, quote
+
+        return self._tx(run)
+
+    def inject(self, sender: str, base: int, quote: int, now: int) -> None:
+        def run() -> None:
+            r = self.reserve
+            if base > 0:
+                self._transfer_from("BASE", "reserve", sender, "reserve", base)
+            if quote > 0:
+                self._transfer_from("QUOTE", "reserve", sender, "reserve", quote)
+            r.idle_base += base
+            r.idle_quote += quote
+            r.injected_base += base
+            r.injected_quote += quote
+            self._emit("reserve", "Injected", sender=sender, base=base, quote=quote)
+
+        self._tx(run)
+
+    # valuation (views; all read the oracle and so revert on a stale price)
+
+    def _loan_values(self, price: int) -> list[int]:
+        out = []
+        for label in self.reserve.series:
+            s = self.series[label]
+            out.append(F.loan_value_quote(INT, s.p.is_long, s.base_held, s.quote_held, self.reserve.debt_of[label], price))
+        return out
+
+    def _equity_and_floor(self, price: int) -> tuple[int, int]:
+        r = self.reserve
+        equity = F.reserve_equity_quote(INT, r.idle_base, r.idle_quote, price, self._loan_values(price))
+        floor = F.floor_quote(INT, r.floor_bps, [self._value(lbl, price) for lbl in r.series])
+        return equity, floor
+
+    def is_above_floor(self, now: int) -> bool:
+        equity, floor = self._equity_and_floor(self.oracle_price(now))
+        return equity >= floor
+
+    def health(self, now: int) -> tuple[int, int, int, int]:
+        """(equityBase, floorBase, utilizationWad, bufferDepth)."""
+        price = self.oracle_price(now)
+        r = self.reserve
+        equity, floor = self._equity_and_floor(price)
+        lent = sum(self._loan_values(price))
+        idle = F.reserve_idle_quote(INT, r.idle_base, r.idle_quote, price)
+        max_fee = max((self.series[s].p.keeper_fee for s in r.series), default=0)
+        return (
+            F.quote_to_base_down(INT, equity, price),
+            F.quote_to_base_up(INT, floor, price),
+            F.utilization_wad(INT, lent, idle),
+            F.buffer_depth(INT, equity, floor, max_fee),
+        )
+
+    def checkpoint(self, sender: str, now: int) -> tuple[int, int, int, int]:
+        def run() -> tuple[int, int, int, int]:
+            r = self.reserve
+            if now < r.last_checkpoint + CHECKPOINT_INTERVAL:
+                raise _revert("TooEarly", r.last_checkpoint + CHECKPOINT_INTERVAL)
+            h = self.health(now)
+            r.last_checkpoint = now
+            self._emit("reserve", "HealthCheckpoint", equityBase=h[0], floorBase=h[1], utilization=h[2], bufferDepth=h[3])
+            return h
+
+        return self._tx(run)
+
+    # ------------------------------------------------------------------ LeveragedToken: views
+
+    def debt(self, series: str) -> int:
+        return self.reserve.debt_of.get(series, 0)
+
+    def _value(self, series: str, price: int) -> int:
+        s = self.series[series]
+        return F.series_value(INT, s.p.is_long, s.base_held, s.quote_held, self.debt(series), price)
+
+    def _exposure(self, series: str, price: int) -> int:
+        s = self.series[series]
+        return F.exposure(INT, s.p.is_long, s.base_held, self.debt(series), price)
+
+    def _leverage(self, series: str, price: int) -> int:
+        v = self._value(series, price)
+        if v <= 0:
+            raise _revert("SeriesInsolvent")
+        return F.leverage(INT, self._exposure(series, price), v)
+
+    def _nav(self, series: str, price: int) -> int:
+        return F.nav_per_token(INT, self._value(series, price), self.tokens[series].total_supply)
+
+    def value(self, series: str, now: int) -> int:
+        return self._value(series, self.oracle_price(now))
+
+    def leverage(self, series: str, now: int) -> int:
+        return self._leverage(series, self.oracle_price(now))
+
+    def nav_per_token(self, series: str, now: int) -> int:
+        return self._nav(series, self.oracle_price(now))
+
+    # ------------------------------------------------------------------ LeveragedToken: mint / redeem
+
+    def _series_swap_in(self, series: str, token_in: str, amount_in: int, price: int) -> int:
+        """A protocol swap with the oracle-derived minimum out; updates the recorded holdings."""
+        s = self.series[series]
+        cap = s.p.slippage_cap_bps
+        if token_in == "BASE":
+            min_out = F.min_out_base_to_quote(INT, amount_in, price, cap)
+        else:
+            min_out = F.min_out_quote_to_base(INT, amount_in, price, cap)
+        out = self._swap_exact_in(series, token_in, amount_in, min_out, series)
+        if token_in == "BASE":
+            s.base_held -= amount_in
+            s.quote_held += out
+        else:
+            s.quote_held -= amount_in
+            s.base_held += out
+        return out
+
+    def _series_buy_base(self, series: str, base_out: int, price: int) -> int:
+        s = self.series[series]
+        max_in = F.max_in_quote_for_base(INT, base_out, price, s.p.slippage_cap_bps)
+        spent = self._swap_exact_out(series, "QUOTE", base_out, max_in, series)
+        s.quote_held -= spent
+        s.base_held += base_out
+        return spent
+
+    def _series_borrow(self, series: str, amount: int) -> None:
+        s = self.series[series]
+        self._borrow(series, amount)
+        if s.p.is_long:
+            s.quote_held += amount
+        else:
+            s.base_held += amount
+
+    def _series_repay(self, series: str, amount: int) -> None:
+        s = self.series[series]
+        self._repay(series, amount)
+        if s.p.is_long:
+            s.quote_held -= amount
+        else:
+            s.base_held -= amount
+
+    def mint(self, sender: str, series: str, quote_in: int, min_shares: int, now: int) -> int:
+        return self._tx(self._mint, sender, series, quote_in, min_shares, now)
+
+    def _mint(self, sender: str, series: str, quote_in: int, min_shares: int, now: int) -> int:
+        s = self.series[series]
+        tok = self.tokens[series]
+        if quote_in == 0:
+            raise _revert("ZeroAmount")
+        price = self.oracle_price(now)
+        fee = F.fee_up(INT, quote_in, s.p.mint_fee_bps)
+        net = quote_in - fee
+        self._transfer_from("QUOTE", series, sender, series, quote_in)
+        if fee > 0:
+            self._deposit_fee(series, fee)
+        supply = tok.total_supply
+        v0 = self._value(series, price)
+        if supply > 0 and v0 <= 0:
+            raise _revert("SeriesInsolvent")
+        s.quote_held += net  # the net payment joins the position, then the trades reshape it
+        b, q, d = s.base_held, s.quote_held - net, self.debt(series)
+        if supply == 0:
+            if s.p.is_long:
+                borrow = INT.mul_div_down(net, s.p.target_lev - WAD, WAD)
+                if borrow > 0:
+                    self._series_borrow(series, borrow)
+                self._series_swap_in(series, "QUOTE", net + borrow, price)
+            else:
+                borrow = INT.mul_div_down(INT.mul_div_down(net, s.p.target_lev, WAD), WAD, price)
+                if borrow > 0:
+                    self._series_borrow(series, borrow)
+                    self._series_swap_in(series, "BASE", borrow, price)
+        else:
+            db = INT.mul_div_down(b, net, v0)
+            dq = INT.mul_div_down(q, net, v0)
+            dd = INT.mul_div_down(d, net, v0)
+            if dd > 0:
+                self._series_borrow(series, dd)
+            if s.p.is_long:
+                if net + dd - dq > 0:
+                    self._series_swap_in(series, "QUOTE", net + dd - dq, price)
+            elif dd - db > 0:
+                self._series_swap_in(series, "BASE", dd - db, price)
+        v1 = self._value(series, price)
+        shares = F.mint_shares(INT, supply, v1 - v0, v0)
+        if shares <= 0:
+            raise _revert("ZeroShares")
+        if shares < min_shares:
+            raise _revert("InsufficientShares", shares, min_shares)
+        self._mint_token(series, sender, shares)
+        self._emit(series, "Minted", account=sender, quoteIn=quote_in, fee=fee, shares=shares)
+        return shares
+
+    def redeem(self, sender: str, series: str, shares: int, min_quote_out: int, now: int) -> int:
+        return self._tx(self._redeem, sender, series, shares, min_quote_out, now)
+
+    def _redeem(self, sender: str, series: str, shares: int, min_quote_out: int, now: int) -> int:
+        s = self.series[series]
+        tok = self.tokens[series]
+        if shares == 0:
+            raise _revert("ZeroAmount")
+        have = tok.balance(sender)
+        if have < shares:
+            raise _revert("InsufficientBalance", have, shares)
+        price = self.oracle_price(now)
+        supply = tok.total_supply
+        db = F.pro_rata_down(INT, s.base_held, shares, supply)
+        dq = F.pro_rata_down(INT, s.quote_held, shares, supply)
+        dd = F.pro_rata_up(INT, self.debt(series), shares, supply)
+        if s.p.is_long:
+            proceeds = self._series_swap_in(series, "BASE", db, price) if db > 0 else 0
+            cash = dq + proceeds
+            if cash < dd:
+                raise _revert("SeriesInsolvent")
+            if dd > 0:
+                self._series_repay(series, dd)
+            gross = cash - dd
+        else:
+            gross = dq
+            if dd > db:
+                spent = self._series_buy_base(series, dd - db, price)
+                if dq < spent:
+                    raise _revert("SeriesInsolvent")
+                gross = dq - spent
+            elif db > dd:
+                gross = dq + self._series_swap_in(series, "BASE", db - dd, price)
+            if dd > 0:
+                self._series_repay(series, dd)
+        fee = F.fee_up(INT, gross, s.p.redeem_fee_bps)
+        quote_out = gross - fee
+        if quote_out < min_quote_out:
+            raise _revert("InsufficientOutput", quote_out, min_quote_out)
+        self._burn_token(series, sender, shares)
+        s.quote_held -= gross  # the redeemer's cash leaves the position: fee to the reserve, rest paid out
+        if fee > 0:
+            self._deposit_fee(series, fee)
+        if quote_out > 0:
+            self._transfer("QUOTE", series, sender, quote_out)
+        self._emit(series, "Redeemed", account=sender, shares=shares, quoteOut=quote_out, fee=fee)
+        return quote_out
+
+    # ------------------------------------------------------------------ LeveragedToken: rebalance / ripcord
+
+    def _trade_to_target(self, series: str, price: int) -> tuple[bool, int, int]:
+        """Step 5 of rebalance: trade back to E* = target x V. Returns (increase, baseAmount, quoteAmount)."""
+        s = self.series[series]
+        v = self._value(series, price)
+        e = self._exposure(series, price)
+        e_star = F.target_exposure(INT, s.p.target_lev, v)
+        increase = e_star > e
+        if s.p.is_long and increase:
+            borrow = e_star - e
+            self._series_borrow(series, borrow)
+            return True, self._series_swap_in(series, "QUOTE", borrow, price), borrow
+        if s.p.is_long and e_star < e:
+            sell = F.quote_to_base_down(INT, e - e_star, price)
+            if sell == 0:
+                return False, 0, 0
+            proceeds = self._series_swap_in(series, "BASE", sell, price)
+            repay = min(proceeds, self.debt(series))
+            if repay > 0:
+                self._series_repay(series, repay)
+            return False, sell, proceeds
+        if not s.p.is_long and increase:
+            borrow = F.quote_to_base_down(INT, e_star - e, price)
+            if borrow == 0:
+                return True, 0, 0
+            self._series_borrow(series, borrow)
+            return True, borrow, self._series_swap_in(series, "BASE", borrow, price)
+        if not s.p.is_long and e_star < e:
+            buy = min(F.quote_to_base_down(INT, e - e_star, price), self.debt(series))
+            if buy == 0:
+                return False, 0, 0
+            spent = self._series_buy_base(series, buy, price)
+            self._series_repay(series, buy)
+            return False, buy, spent
+        return False, 0, 0
+
+    def _lev_or_zero(self, series: str, price: int) -> int:
+        v = self._value(series, price)
+        return F.leverage(INT, self._exposure(series, price), v) if v > 0 else 0
+
+    def rebalance(self, sender: str, series: str, now: int) -> int:
+        """Returns the trigger (0 band, 1 fallback)."""
+        return self._tx(self._rebalance, sender, series, now, False)
+
+    def ripcord(self, sender: str, series: str, now: int) -> int:
+        return self._tx(self._rebalance, sender, series, now, True)
+
+    def _rebalance(self, sender: str, series: str, now: int, ripcord: bool) -> int:
+        s = self.series[series]
+        price = self.oracle_price(now)
+        if self.tokens[series].total_supply == 0:
+            raise _revert("EmptySeries")
+        lev = self._leverage(series, price)  # SeriesInsolvent when V <= 0
+        if ripcord:
+            if lev <= s.p.ripcord_lev:
+                raise _revert("NotAboveRipcord", lev)
+            trigger = TRIGGER_RIPCORD
+        else:
+            equity, floor = self._equity_and_floor(price)
+            if equity < floor:
+                raise _revert("BelowFloor", equity, floor)
+            if F.out_of_band(INT, lev, s.p.min_lev, s.p.max_lev):
+                trigger = TRIGGER_BAND
+            elif F.fallback_due(INT, now, s.last_rebalance, s.p.fallback_interval):
+                trigger = TRIGGER_FALLBACK
+            else:
+                raise _revert("NotTriggered", lev)
+        nav_before = self._nav(series, price)
+        if ripcord:
+            increase, base_amt, quote_amt = self._trade_to_target(series, price)
+            assert not increase or (base_amt, quote_amt) == (0, 0)
+            increase = False
+        else:
+            increase, base_amt, quote_amt = self._trade_to_target(series, price)
+        s.last_rebalance = now
+        if not ripcord:
+            self._pay_keeper(sender, s.p.keeper_fee)
+        self._emit(
+            series,
+            "Rebalanced",
+            trigger=trigger,
+            increase=increase,
+            baseAmount=base_amt,
+            quoteAmount=quote_amt,
+            levBefore=lev,
+            levAfter=self._lev_or_zero(series, price),
+            navBefore=nav_before,
+            navAfter=self._nav(series, price),
+        )
+        return trigger
+
+    def settle_insolvency(self, sender: str, series: str, now: int) -> None:
+        def run() -> None:
+            s = self.series[series]
+            price = self.oracle_price(now)
+            if self._value(series, price) > 0:
+                raise _revert("NotInsolvent")
+            b, q = s.base_held, s.quote_held
+            if b > 0:
+                self._transfer("BASE", series, "reserve", b)
+            if q > 0:
+                self._transfer("QUOTE", series, "reserve", q)
+            s.base_held = s.quote_held = 0
+            self._absorb_bad_debt(series, b, q, price)
+
+        self._tx(run)
+
+
+# ---------------------------------------------------------------------------------------------- snapshot
+
+
+def model_state(m: Model, now: int, holders: tuple[str, ...], donated: tuple = ()) -> SystemState:
+    """Every state variable of the model as a `SystemState` (`now`: the next transaction's timestamp)."""
+    r, p, o = m.reserve, m.pool, m.oracle
+    series = tuple(
+        SeriesState(
+            label=lbl,
+            params=s.p,
+            base_held=s.base_held,
+            quote_held=s.quote_held,
+            debt=r.debt_of.get(lbl, 0),
+            total_supply=m.tokens[lbl].total_supply,
+            last_rebalance=s.last_rebalance,
+            balances=tuple(sorted((h, a) for h, a in m.tokens[lbl].balances.items() if a and h in holders)),
+        )
+        for lbl, s in m.series.items()
+    )
+    balances = tuple(
+        sorted((t, h, a) for t in ("BASE", "QUOTE") for h, a in m.tokens[t].balances.items() if a and h in holders)
+    )
+    return SystemState(
+        time=now,
+        price=o.price,
+        updated_at=o.updated_at,
+        max_age=o.max_age,
+        pool_reserve_base=p.reserve_base,
+        pool_reserve_quote=p.reserve_quote,
+        pool_pending_fee_base=p.pending_fee_base,
+        pool_pending_fee_quote=p.pending_fee_quote,
+        pool_total_shares=p.total_shares,
+        floor_bps=r.floor_bps,
+        idle_base=r.idle_base,
+        idle_quote=r.idle_quote,
+        last_allocation=r.last_allocation,
+        last_checkpoint=r.last_checkpoint,
+        fees_received=r.fees_received,
+        allocated_base=r.allocated_base,
+        allocated_quote=r.allocated_quote,
+        injected_base=r.injected_base,
+        injected_quote=r.injected_quote,
+        keeper_paid=r.keeper_paid,
+        bad_debt=r.bad_debt,
+        series=series,
+        balances=balances,
+        supplies=(("BASE", m.tokens["BASE"].total_supply), ("QUOTE", m.tokens["QUOTE"].total_supply)),
+        donated=tuple(donated),
+    )

@@ -1,0 +1,143 @@
+"""A snapshot of every protocol state variable, the same shape whether read from the model or the EVM.
+
+The fuzzer builds one `SystemState` from the reference model and one from contract storage after
+every step and compares them field by field; the invariants of `specs.invariants` are checked on
+both. Derived quantities (value, leverage, equity, floor) are computed here with `specs.formulas`,
+never re-derived.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from . import formulas as F
+from .arith import INT
+from .params import SeriesParams
+
+
+@dataclass(frozen=True)
+class SeriesState:
+    label: str
+    params: SeriesParams
+    base_held: int
+    quote_held: int
+    debt: int
+    total_supply: int
+    last_rebalance: int
+    balances: tuple[tuple[str, int], ...]  # (holder, shares), non-zero only, sorted
+
+    @property
+    def is_long(self) -> bool:
+        return self.params.is_long
+
+
+@dataclass(frozen=True)
+class SystemState:
+    time: int  # block.timestamp the next transaction runs at
+    price: int
+    updated_at: int
+    max_age: int
+    pool_reserve_base: int
+    pool_reserve_quote: int
+    pool_pending_fee_base: int
+    pool_pending_fee_quote: int
+    pool_total_shares: int
+    floor_bps: int
+    idle_base: int
+    idle_quote: int
+    last_allocation: int
+    last_checkpoint: int
+    fees_received: int
+    allocated_base: int
+    allocated_quote: int
+    injected_base: int
+    injected_quote: int
+    keeper_paid: int
+    bad_debt: int
+    series: tuple[SeriesState, ...]
+    balances: tuple[tuple[str, str, int], ...]  # (token, holder, amount) of QUOTE and BASE, non-zero, sorted
+    supplies: tuple[tuple[str, int], ...]  # (token, totalSupply) of QUOTE and BASE
+    donated: tuple[tuple[str, str, int], ...] = ()  # (holder contract, token, amount) sent outside the protocol's flows
+
+    # ------------------------------------------------------------------ lookups
+
+    def balance(self, token: str, holder: str) -> int:
+        for s in self.series:
+            if s.label == token:
+                return dict(s.balances).get(holder, 0)
+        for t, h, a in self.balances:
+            if t == token and h == holder:
+                return a
+        return 0
+
+    def supply(self, token: str) -> int:
+        return dict(self.supplies)[token]
+
+    def donated_to(self, holder: str, token: str) -> int:
+        return sum(a for h, t, a in self.donated if h == holder and t == token)
+
+    def series_state(self, label: str) -> SeriesState:
+        for s in self.series:
+            if s.label == label:
+                return s
+        raise KeyError(label)
+
+    # ------------------------------------------------------------------ derived (specs.formulas)
+
+    @property
+    def fresh(self) -> bool:
+        return self.price > 0 and self.time <= self.updated_at + self.max_age
+
+    def value(self, s: SeriesState) -> int:
+        return F.series_value(INT, s.is_long, s.base_held, s.quote_held, s.debt, self.price)
+
+    def exposure(self, s: SeriesState) -> int:
+        return F.exposure(INT, s.is_long, s.base_held, s.debt, self.price)
+
+    def leverage(self, s: SeriesState) -> int | None:
+        v = self.value(s)
+        return F.leverage(INT, self.exposure(s), v) if v > 0 else None
+
+    def nav(self, s: SeriesState) -> int:
+        return F.nav_per_token(INT, self.value(s), s.total_supply)
+
+    def equity_quote(self) -> int:
+        loans = [F.loan_value_quote(INT, s.is_long, s.base_held, s.quote_held, s.debt, self.price) for s in self.series]
+        return F.reserve_equity_quote(INT, self.idle_base, self.idle_quote, self.price, loans)
+
+    def floor_quote(self) -> int:
+        return F.floor_quote(INT, self.floor_bps, [self.value(s) for s in self.series])
+
+    def above_floor(self) -> bool:
+        return self.equity_quote() >= self.floor_quote()
+
+    # ------------------------------------------------------------------ diffs
+
+    def flat(self) -> dict[str, Any]:
+        """Every field as `path -> value`, for a readable model-vs-EVM diff."""
+        return dict(_flatten("", dataclasses.asdict(self)))
+
+
+def _flatten(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _flatten(f"{prefix}.{k}" if prefix else str(k), v)
+    elif isinstance(obj, (list, tuple)) and obj and all(isinstance(x, (list, tuple)) and len(x) >= 2 for x in obj):
+        for x in obj:
+            yield from _flatten(f"{prefix}[{','.join(map(str, x[:-1]))}]", x[-1])
+    elif isinstance(obj, (list, tuple)) and obj and all(isinstance(x, dict) for x in obj):
+        for x in obj:
+            yield from _flatten(f"{prefix}[{x.get('label', '?')}]", x)
+    else:
+        yield prefix, obj
+
+
+def diff(a: SystemState, b: SystemState) -> list[tuple[str, Any, Any]]:
+    """Fields that differ: (path, value in a, value in b); absent entries show as None."""
+    fa, fb = a.flat(), b.flat()
+    out = []
+    for k in sorted(set(fa) | set(fb)):
+        if fa.get(k) != fb.get(k):
+            out.append((k, fa.get(k), fb.get(k)))
+    return out
