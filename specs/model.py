@@ -471,7 +471,8 @@ class Model:
                 raise _revert("AlreadyRegistered")
             r.series.append(series)
             r.debt_of[series] = 0
-            self._emit("reserve", "SeriesRegistered", series=series)
+            p = self.series[series].p
+            self._emit("reserve", "SeriesRegistered", series=series, isLong=p.is_long, keeperFee=p.keeper_fee)
 
         self._tx(run)
 
@@ -490,6 +491,7 @@ class Model:
             r.idle_base -= amount
         r.debt_of[series] += amount
         self._transfer(asset, "reserve", series, amount)
+        self._emit("reserve", "Borrowed", series=series, amount=amount)
 
     def _repay(self, series: str, amount: int) -> None:
         r = self.reserve
@@ -497,50 +499,57 @@ class Model:
         if amount > debt:
             raise _revert("RepayExceedsDebt", amount, debt)
         asset = self._debt_asset(series)
-        self._transfer_from(asset, "reserve", series, "reserve", amount)
+        r.debt_of[series] = debt - amount
         if asset == "QUOTE":
             r.idle_quote += amount
         else:
             r.idle_base += amount
-        r.debt_of[series] = debt - amount
+        self._transfer_from(asset, "reserve", series, "reserve", amount)
+        self._emit("reserve", "Repaid", series=series, amount=amount)
 
     def _deposit_fee(self, series: str, amount: int) -> None:
-        self._transfer_from("QUOTE", "reserve", series, "reserve", amount)
         self.reserve.idle_quote += amount
         self.reserve.fees_received += amount
+        self._transfer_from("QUOTE", "reserve", series, "reserve", amount)
+        self._emit("reserve", "FeeReceived", series=series, amount=amount)
 
-    def _pay_keeper(self, keeper: str, amount: int) -> None:
+    def _pay_keeper(self, series: str, keeper: str, amount: int) -> None:
         r = self.reserve
         if amount > r.idle_quote:
             raise _revert("InsufficientLiquidity", amount, r.idle_quote)
         r.idle_quote -= amount
         r.keeper_paid += amount
         self._transfer("QUOTE", "reserve", keeper, amount)
+        self._emit("reserve", "KeeperPaid", series=series, keeper=keeper, amount=amount)
 
-    def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, price: int) -> None:
+    def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, now: int) -> None:
+        """The series' remaining assets are pulled into idle and the shortfall (debt value rounded
+        up minus asset value rounded down, never negative) is recorded as bad debt."""
         r = self.reserve
-        s = self.series[series]
-        debt_value = F.debt_quote(INT, s.p.is_long, r.debt_of[series], price)
-        asset_value = F.assets_quote(INT, base_in, quote_in, price)
-        shortfall = debt_value - asset_value
+        price = self.oracle_price(now)
+        owed = F.debt_quote(INT, self.series[series].p.is_long, r.debt_of[series], price)
+        assets = F.assets_quote(INT, base_in, quote_in, price)
+        shortfall = max(owed - assets, 0)
+        r.debt_of[series] = 0
         r.idle_base += base_in
         r.idle_quote += quote_in
         r.bad_debt += shortfall
-        r.debt_of[series] = 0
+        self._transfer_from("BASE", "reserve", series, "reserve", base_in)
+        self._transfer_from("QUOTE", "reserve", series, "reserve", quote_in)
         self._emit("reserve", "BadDebtRecognized", series=series, shortfall=shortfall)
 
     def allocate_fees(self, sender: str, now: int) -> tuple[int, int]:
         def run() -> tuple[int, int]:
             r = self.reserve
-            if now < r.last_allocation + r.fee_period:
+            if r.last_allocation != 0 and now < r.last_allocation + r.fee_period:
                 raise _revert("TooEarly", r.last_allocation + r.fee_period)
+            r.last_allocation = now
             base, quote = self._collect_protocol_fees("reserve")
             r.idle_base += base
             r.idle_quote += quote
             r.allocated_base += base
             r.allocated_quote += quote
-            r.last_allocation = now
-            self._emit("reserve", "FeesAllocated", base=base, quote=quote)
+            self._emit("reserve", "FeesAllocated", baseAmount=base, quoteAmount=quote)
             return base, quote
 
         return self._tx(run)
@@ -548,15 +557,15 @@ class Model:
     def inject(self, sender: str, base: int, quote: int, now: int) -> None:
         def run() -> None:
             r = self.reserve
-            if base > 0:
-                self._transfer_from("BASE", "reserve", sender, "reserve", base)
-            if quote > 0:
-                self._transfer_from("QUOTE", "reserve", sender, "reserve", quote)
+            if base == 0 and quote == 0:
+                raise _revert("ZeroAmount")
             r.idle_base += base
             r.idle_quote += quote
             r.injected_base += base
             r.injected_quote += quote
-            self._emit("reserve", "Injected", sender=sender, base=base, quote=quote)
+            self._transfer_from("BASE", "reserve", sender, "reserve", base)
+            self._transfer_from("QUOTE", "reserve", sender, "reserve", quote)
+            self._emit("reserve", "Injected", **{"from": sender, "baseAmount": base, "quoteAmount": quote})
 
         self._tx(run)
 
@@ -597,11 +606,11 @@ class Model:
     def checkpoint(self, sender: str, now: int) -> tuple[int, int, int, int]:
         def run() -> tuple[int, int, int, int]:
             r = self.reserve
-            if now < r.last_checkpoint + CHECKPOINT_INTERVAL:
+            if r.last_checkpoint != 0 and now < r.last_checkpoint + CHECKPOINT_INTERVAL:
                 raise _revert("TooEarly", r.last_checkpoint + CHECKPOINT_INTERVAL)
-            h = self.health(now)
             r.last_checkpoint = now
-            self._emit("reserve", "HealthCheckpoint", equityBase=h[0], floorBase=h[1], utilization=h[2], bufferDepth=h[3])
+            h = self.health(now)
+            self._emit("reserve", "HealthCheckpoint", equityBase=h[0], floorBase=h[1], utilizationWad=h[2], bufferDepth=h[3])
             return h
 
         return self._tx(run)
@@ -637,55 +646,78 @@ class Model:
     def nav_per_token(self, series: str, now: int) -> int:
         return self._nav(series, self.oracle_price(now))
 
-    # ------------------------------------------------------------------ LeveragedToken: mint / redeem
+    # ------------------------------------------------------------------ LeveragedToken: protocol trades
+    # A protocol swap whose oracle-implied minimum rounds to 0 is "dust" and is skipped (with the
+    # borrow that would fund it): the contracts' refinement of SPEC's "no trade when the amount rounds to 0".
 
-    def _series_swap_in(self, series: str, token_in: str, amount_in: int, price: int) -> int:
-        """A protocol swap with the oracle-derived minimum out; updates the recorded holdings."""
-        s = self.series[series]
-        cap = s.p.slippage_cap_bps
+    def _min_out(self, series: str, token_in: str, amount_in: int, price: int) -> int:
+        cap = self.series[series].p.slippage_cap_bps
         if token_in == "BASE":
-            min_out = F.min_out_base_to_quote(INT, amount_in, price, cap)
-        else:
-            min_out = F.min_out_quote_to_base(INT, amount_in, price, cap)
+            return F.min_out_base_to_quote(INT, amount_in, price, cap)
+        return F.min_out_quote_to_base(INT, amount_in, price, cap)
+
+    def _series_sell(self, series: str, token_in: str, amount_in: int, price: int) -> int:
+        """Sell exactly `amount_in` with the oracle minimum; a dust sale is skipped (returns 0)."""
+        s = self.series[series]
+        min_out = self._min_out(series, token_in, amount_in, price)
+        if min_out == 0:
+            return 0
         out = self._swap_exact_in(series, token_in, amount_in, min_out, series)
         if token_in == "BASE":
-            s.base_held -= amount_in
+            s.base_held += -amount_in
             s.quote_held += out
         else:
-            s.quote_held -= amount_in
+            s.quote_held += -amount_in
             s.base_held += out
         return out
 
     def _series_buy_base(self, series: str, base_out: int, price: int) -> int:
+        """Buy exactly `base_out` BASE paying at most the oracle maximum."""
         s = self.series[series]
+        if base_out == 0:
+            return 0
         max_in = F.max_in_quote_for_base(INT, base_out, price, s.p.slippage_cap_bps)
         spent = self._swap_exact_out(series, "QUOTE", base_out, max_in, series)
+        if spent > s.quote_held:
+            raise _revert("SeriesInsolvent")
         s.quote_held -= spent
         s.base_held += base_out
         return spent
 
     def _series_borrow(self, series: str, amount: int) -> None:
+        if amount == 0:
+            return
         s = self.series[series]
-        self._borrow(series, amount)
         if s.p.is_long:
             s.quote_held += amount
         else:
             s.base_held += amount
+        self._borrow(series, amount)
 
     def _series_repay(self, series: str, amount: int) -> None:
+        if amount == 0:
+            return
         s = self.series[series]
-        self._repay(series, amount)
         if s.p.is_long:
             s.quote_held -= amount
         else:
             s.base_held -= amount
+        self._repay(series, amount)
+
+    def _borrow_and_sell(self, series: str, borrow: int, token_in: str, amount_in: int, price: int) -> int:
+        """Borrow then sell, or neither when the sale is dust."""
+        if self._min_out(series, token_in, amount_in, price) == 0:
+            return 0
+        self._series_borrow(series, borrow)
+        return self._series_sell(series, token_in, amount_in, price)
+
+    # ------------------------------------------------------------------ LeveragedToken: mint / redeem
 
     def mint(self, sender: str, series: str, quote_in: int, min_shares: int, now: int) -> int:
         return self._tx(self._mint, sender, series, quote_in, min_shares, now)
 
     def _mint(self, sender: str, series: str, quote_in: int, min_shares: int, now: int) -> int:
         s = self.series[series]
-        tok = self.tokens[series]
         if quote_in == 0:
             raise _revert("ZeroAmount")
         price = self.oracle_price(now)
@@ -694,36 +726,34 @@ class Model:
         self._transfer_from("QUOTE", series, sender, series, quote_in)
         if fee > 0:
             self._deposit_fee(series, fee)
-        supply = tok.total_supply
+        supply = self.tokens[series].total_supply
         v0 = self._value(series, price)
         if supply > 0 and v0 <= 0:
             raise _revert("SeriesInsolvent")
-        s.quote_held += net  # the net payment joins the position, then the trades reshape it
-        b, q, d = s.base_held, s.quote_held - net, self.debt(series)
-        if supply == 0:
+        b, q, d = s.base_held, s.quote_held, self.debt(series)
+        s.quote_held += net  # the payment joins the position; the trades below reshape it
+        if supply == 0:  # bootstrap: the target shape
             if s.p.is_long:
                 borrow = INT.mul_div_down(net, s.p.target_lev - WAD, WAD)
-                if borrow > 0:
-                    self._series_borrow(series, borrow)
-                self._series_swap_in(series, "QUOTE", net + borrow, price)
+                self._borrow_and_sell(series, borrow, "QUOTE", net + borrow, price)
             else:
-                borrow = INT.mul_div_down(INT.mul_div_down(net, s.p.target_lev, WAD), WAD, price)
-                if borrow > 0:
-                    self._series_borrow(series, borrow)
-                    self._series_swap_in(series, "BASE", borrow, price)
-        else:
-            db = INT.mul_div_down(b, net, v0)
-            dq = INT.mul_div_down(q, net, v0)
+                borrow = F.quote_to_base_down(INT, INT.mul_div_down(net, s.p.target_lev, WAD), price)
+                self._borrow_and_sell(series, borrow, "BASE", borrow, price)
+        else:  # pro rata: scale b, q and d by net / V0
             dd = INT.mul_div_down(d, net, v0)
-            if dd > 0:
-                self._series_borrow(series, dd)
             if s.p.is_long:
-                if net + dd - dq > 0:
-                    self._series_swap_in(series, "QUOTE", net + dd - dq, price)
-            elif dd - db > 0:
-                self._series_swap_in(series, "BASE", dd - db, price)
-        v1 = self._value(series, price)
-        shares = F.mint_shares(INT, supply, v1 - v0, v0)
+                dq = INT.mul_div_down(q, net, v0)
+                if net + dd <= dq:
+                    self._series_borrow(series, dd)
+                else:
+                    self._borrow_and_sell(series, dd, "QUOTE", net + dd - dq, price)
+            else:
+                db = INT.mul_div_down(b, net, v0)
+                if dd <= db:
+                    self._series_borrow(series, dd)
+                else:
+                    self._borrow_and_sell(series, dd, "BASE", dd - db, price)
+        shares = F.mint_shares(INT, supply, self._value(series, price) - v0, v0)
         if shares <= 0:
             raise _revert("ZeroShares")
         if shares < min_shares:
@@ -737,89 +767,75 @@ class Model:
 
     def _redeem(self, sender: str, series: str, shares: int, min_quote_out: int, now: int) -> int:
         s = self.series[series]
-        tok = self.tokens[series]
         if shares == 0:
             raise _revert("ZeroAmount")
-        have = tok.balance(sender)
+        have = self.tokens[series].balance(sender)
         if have < shares:
             raise _revert("InsufficientBalance", have, shares)
         price = self.oracle_price(now)
-        supply = tok.total_supply
+        supply = self.tokens[series].total_supply
         db = F.pro_rata_down(INT, s.base_held, shares, supply)
         dq = F.pro_rata_down(INT, s.quote_held, shares, supply)
         dd = F.pro_rata_up(INT, self.debt(series), shares, supply)
         if s.p.is_long:
-            proceeds = self._series_swap_in(series, "BASE", db, price) if db > 0 else 0
-            cash = dq + proceeds
+            cash = dq + self._series_sell(series, "BASE", db, price)
             if cash < dd:
                 raise _revert("SeriesInsolvent")
-            if dd > 0:
-                self._series_repay(series, dd)
+            self._series_repay(series, dd)
             gross = cash - dd
         else:
             gross = dq
-            if dd > db:
+            if db > dd:
+                gross += self._series_sell(series, "BASE", db - dd, price)
+            elif dd > db:
                 spent = self._series_buy_base(series, dd - db, price)
-                if dq < spent:
+                if gross < spent:
                     raise _revert("SeriesInsolvent")
-                gross = dq - spent
-            elif db > dd:
-                gross = dq + self._series_swap_in(series, "BASE", db - dd, price)
-            if dd > 0:
-                self._series_repay(series, dd)
+                gross -= spent
+            self._series_repay(series, dd)
         fee = F.fee_up(INT, gross, s.p.redeem_fee_bps)
         quote_out = gross - fee
         if quote_out < min_quote_out:
             raise _revert("InsufficientOutput", quote_out, min_quote_out)
-        self._burn_token(series, sender, shares)
         s.quote_held -= gross  # the redeemer's cash leaves the position: fee to the reserve, rest paid out
+        self._burn_token(series, sender, shares)
         if fee > 0:
             self._deposit_fee(series, fee)
-        if quote_out > 0:
-            self._transfer("QUOTE", series, sender, quote_out)
+        self._transfer("QUOTE", series, sender, quote_out)
         self._emit(series, "Redeemed", account=sender, shares=shares, quoteOut=quote_out, fee=fee)
         return quote_out
 
     # ------------------------------------------------------------------ LeveragedToken: rebalance / ripcord
 
-    def _trade_to_target(self, series: str, price: int) -> tuple[bool, int, int]:
-        """Step 5 of rebalance: trade back to E* = target x V. Returns (increase, baseAmount, quoteAmount)."""
+    def _trade_to_target(self, series: str, price: int, v: int) -> tuple[bool, int, int]:
+        """Rebalance step 5: trade back to E* = target x V. Returns (increase, baseAmount, quoteAmount)."""
         s = self.series[series]
-        v = self._value(series, price)
+        d = self.debt(series)
         e = self._exposure(series, price)
         e_star = F.target_exposure(INT, s.p.target_lev, v)
-        increase = e_star > e
-        if s.p.is_long and increase:
-            borrow = e_star - e
-            self._series_borrow(series, borrow)
-            return True, self._series_swap_in(series, "QUOTE", borrow, price), borrow
-        if s.p.is_long and e_star < e:
-            sell = F.quote_to_base_down(INT, e - e_star, price)
-            if sell == 0:
-                return False, 0, 0
-            proceeds = self._series_swap_in(series, "BASE", sell, price)
-            repay = min(proceeds, self.debt(series))
-            if repay > 0:
-                self._series_repay(series, repay)
-            return False, sell, proceeds
-        if not s.p.is_long and increase:
-            borrow = F.quote_to_base_down(INT, e_star - e, price)
-            if borrow == 0:
+        if e_star > e:
+            if s.p.is_long:
+                quote_amt = e_star - e
+                if self._min_out(series, "QUOTE", quote_amt, price) == 0:
+                    return True, 0, 0
+                return True, self._borrow_and_sell(series, quote_amt, "QUOTE", quote_amt, price), quote_amt
+            base_amt = F.quote_to_base_down(INT, e_star - e, price)
+            if self._min_out(series, "BASE", base_amt, price) == 0:
                 return True, 0, 0
-            self._series_borrow(series, borrow)
-            return True, borrow, self._series_swap_in(series, "BASE", borrow, price)
-        if not s.p.is_long and e_star < e:
-            buy = min(F.quote_to_base_down(INT, e - e_star, price), self.debt(series))
-            if buy == 0:
-                return False, 0, 0
-            spent = self._series_buy_base(series, buy, price)
-            self._series_repay(series, buy)
-            return False, buy, spent
+            return True, base_amt, self._borrow_and_sell(series, base_amt, "BASE", base_amt, price)
+        if e_star < e:
+            base_amt = F.quote_to_base_down(INT, e - e_star, price)
+            if s.p.is_long:
+                proceeds = self._series_sell(series, "BASE", base_amt, price)
+                if proceeds == 0:
+                    return False, 0, 0
+                self._series_repay(series, min(proceeds, d))
+                return False, base_amt, proceeds
+            base_amt = min(base_amt, d)
+            spent = self._series_buy_base(series, base_amt, price)
+            self._series_repay(series, base_amt)
+            return False, base_amt, spent
         return False, 0, 0
-
-    def _lev_or_zero(self, series: str, price: int) -> int:
-        v = self._value(series, price)
-        return F.leverage(INT, self._exposure(series, price), v) if v > 0 else 0
 
     def rebalance(self, sender: str, series: str, now: int) -> int:
         """Returns the trigger (0 band, 1 fallback)."""
@@ -833,13 +849,14 @@ class Model:
         price = self.oracle_price(now)
         if self.tokens[series].total_supply == 0:
             raise _revert("EmptySeries")
+        v = self._value(series, price)
         lev = self._leverage(series, price)  # SeriesInsolvent when V <= 0
         if ripcord:
             if lev <= s.p.ripcord_lev:
                 raise _revert("NotAboveRipcord", lev)
             trigger = TRIGGER_RIPCORD
         else:
-            equity, floor = self._equity_and_floor(price)
+            equity, floor = self._equity_and_floor(self.oracle_price(now))
             if equity < floor:
                 raise _revert("BelowFloor", equity, floor)
             if F.out_of_band(INT, lev, s.p.min_lev, s.p.max_lev):
@@ -849,15 +866,9 @@ class Model:
             else:
                 raise _revert("NotTriggered", lev)
         nav_before = self._nav(series, price)
-        if ripcord:
-            increase, base_amt, quote_amt = self._trade_to_target(series, price)
-            assert not increase or (base_amt, quote_amt) == (0, 0)
-            increase = False
-        else:
-            increase, base_amt, quote_amt = self._trade_to_target(series, price)
+        increase, base_amt, quote_amt = self._trade_to_target(series, price, v)
         s.last_rebalance = now
-        if not ripcord:
-            self._pay_keeper(sender, s.p.keeper_fee)
+        v_after = self._value(series, price)
         self._emit(
             series,
             "Rebalanced",
@@ -866,25 +877,24 @@ class Model:
             baseAmount=base_amt,
             quoteAmount=quote_amt,
             levBefore=lev,
-            levAfter=self._lev_or_zero(series, price),
+            levAfter=F.leverage(INT, self._exposure(series, price), v_after) if v_after > 0 else 0,
             navBefore=nav_before,
             navAfter=self._nav(series, price),
         )
+        if not ripcord:
+            self._pay_keeper(series, sender, s.p.keeper_fee)
         return trigger
 
     def settle_insolvency(self, sender: str, series: str, now: int) -> None:
         def run() -> None:
             s = self.series[series]
             price = self.oracle_price(now)
-            if self._value(series, price) > 0:
+            if self._value(series, price) > 0 or self.debt(series) == 0:
                 raise _revert("NotInsolvent")
             b, q = s.base_held, s.quote_held
-            if b > 0:
-                self._transfer("BASE", series, "reserve", b)
-            if q > 0:
-                self._transfer("QUOTE", series, "reserve", q)
             s.base_held = s.quote_held = 0
-            self._absorb_bad_debt(series, b, q, price)
+            self._absorb_bad_debt(series, b, q, now)
+            self._emit(series, "InsolvencySettled", baseOut=b, quoteOut=q)
 
         self._tx(run)
 
