@@ -309,7 +309,6 @@ contract LeveragedToken is ERC20Base, ReentrancyLock {
         else if (block.timestamp >= lastRebalance + fallbackInterval) trigger = Trigger.Fallback;
         else revert NotTriggered(lev);
         _restore(trigger, p, v, lev);
-        IReservePool(reserve).payKeeper(msg.sender, keeperFee);
     }
 
     /// @notice Delever to the target when leverage exceeds the ripcord level (permissionless). Open even
@@ -383,11 +382,14 @@ contract LeveragedToken is ERC20Base, ReentrancyLock {
         }
     }
 
-    /// @dev Trade to E* = T V, record lastRebalance and emit Rebalanced (SPEC rebalance steps 5-7).
+    /// @dev Trade to E* = T V, record lastRebalance, pay the keeper (not on a ripcord) and emit Rebalanced
+    ///      (SPEC rebalance steps 5-7).
     function _restore(Trigger trigger, uint256 p, int256 v, uint256 lev) private {
         uint256 navBefore = _nav(v);
         (bool increase, uint256 baseAmount, uint256 quoteAmount) = _tradeToTarget(p, v);
         lastRebalance = block.timestamp;
+        // Only a keeper-triggered rebalance pays the keeper; the ripcord pays nothing.
+        if (trigger != Trigger.Ripcord) IReservePool(reserve).payKeeper(msg.sender, keeperFee);
         int256 vAfter = _value(p);
         uint256 levAfter = vAfter > 0 ? _leverageAt(p, uint256(vAfter)) : 0;
         emit Rebalanced(trigger, increase, baseAmount, quoteAmount, lev, levAfter, navBefore, _nav(vAfter));
