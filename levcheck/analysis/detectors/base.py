@@ -1,0 +1,18 @@
+"""The common base of levcheck's project detectors: Slither's AbstractDetector with the shape tables
+of specs/write_sets.py at hand. Subclasses declare metadata and write only `_detect()`."""
+from __future__ import annotations
+
+from slither.detectors.abstract_detector import AbstractDetector, DetectorClassification
+
+WIKI_ROOT = "https://github.com/levcheck/levcheck/blob/main/notes/issue-6.md#detectors"
+
+HIGH = DetectorClassification.HIGH
+MEDIUM = DetectorClassification.MEDIUM
+LOW = DetectorClassification.LOW
+
+
+class LevcheckDetector(AbstractDetector):
+    """Marker base: `levcheck analyze` reports these as the project's own checks."""
+
+    WIKI = WIKI_ROOT
+    PROJECT = True

@@ -1,0 +1,167 @@
+"""Run Slither's detectors and levcheck's project detectors on a contracts tree: `run_analysis`."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from pathlib import Path
+
+from slither import Slither
+from slither.detectors import all_detectors
+from slither.detectors.abstract_detector import AbstractDetector, classification_txt
+
+from .. import build
+from .compile import crytic_compile_for
+from .detectors import PROJECT_DETECTORS
+from .model import IMPACTS, AnalysisResult, DetectorInfo, Finding
+from .triage import apply_triage, load_triage
+
+DEFAULT_TRIAGE = build.ROOT / "slither-triage.toml"
+DEFAULT_MIN_IMPACT = "Low"  # Slither's Informational/Optimization checks are opt-in (--min-impact)
+
+
+def slither_detectors() -> list[type[AbstractDetector]]:
+    found = [
+        d
+        for d in vars(all_detectors).values()
+        if isinstance(d, type) and issubclass(d, AbstractDetector) and d is not AbstractDetector
+    ]
+    return sorted(found, key=lambda d: d.ARGUMENT)
+
+
+def detector_info(d: type[AbstractDetector], project: bool) -> DetectorInfo:
+    return DetectorInfo(
+        id=d.ARGUMENT,
+        title=d.WIKI_TITLE,
+        help=d.HELP,
+        impact=classification_txt[d.IMPACT],
+        confidence=classification_txt[d.CONFIDENCE],
+        description=d.WIKI_DESCRIPTION,
+        recommendation=d.WIKI_RECOMMENDATION,
+        project=project,
+    )
+
+
+def select_detectors(
+    only: list[str] | None = None, include_slither: bool = True, min_impact: str = DEFAULT_MIN_IMPACT
+) -> list[tuple[type[AbstractDetector], bool]]:
+    """(detector class, is-project) pairs: project checks always, Slither's down to `min_impact`."""
+    if min_impact not in IMPACTS:
+        raise ValueError(f"min_impact must be one of {IMPACTS}, got {min_impact!r}")
+    floor = IMPACTS.index(min_impact)
+    chosen = [(d, True) for d in PROJECT_DETECTORS]
+    if include_slither:
+        chosen += [
+            (d, False) for d in slither_detectors() if IMPACTS.index(classification_txt[d.IMPACT]) <= floor
+        ]
+    if only:
+        known = {d.ARGUMENT for d, _ in chosen} | {d.ARGUMENT for d in slither_detectors()}
+        unknown = set(only) - known
+        if unknown:
+            raise ValueError(f"unknown detector(s) {sorted(unknown)}")
+        by_id = {d.ARGUMENT: (d, d in PROJECT_DETECTORS) for d in [*PROJECT_DETECTORS, *slither_detectors()]}
+        chosen = [by_id[i] for i in only]
+    return chosen
+
+
+def run_analysis(
+    src_dir: str | Path = "contracts",
+    *,
+    triage: str | Path | None = DEFAULT_TRIAGE,
+    only: list[str] | None = None,
+    include_slither: bool = True,
+    min_impact: str = DEFAULT_MIN_IMPACT,
+    use_cache: bool = True,
+) -> AnalysisResult:
+    """Compile `src_dir` (a folder or one .sol file), run the detectors, apply the triage file.
+
+    Raises levcheck.errors.CompileError / ToolchainError when it cannot compile (exit code 2)."""
+    t0 = time.perf_counter()
+    detectors = select_detectors(only, include_slither, min_impact)
+    cc, cached = crytic_compile_for(src_dir, use_cache)
+    t1 = time.perf_counter()
+    logging.getLogger("Slither").setLevel(logging.ERROR)
+    logging.getLogger("CryticCompile").setLevel(logging.ERROR)
+    sl = Slither(cc)
+    for d, _ in detectors:
+        sl.register_detector(d)
+    t2 = time.perf_counter()
+    raw = [r for per_detector in sl.run_detectors() for r in per_detector]
+    t3 = time.perf_counter()
+    project_ids = {d.ARGUMENT for d, p in detectors if p}
+    findings = sorted(
+        {f.fingerprint: f for f in (_finding(r, project_ids) for r in raw)}.values(),
+        key=lambda f: (IMPACTS.index(f.impact) if f.impact in IMPACTS else 9, f.detector, f.file or "", f.line or 0),
+    )
+    entries = load_triage(triage) if triage else []
+    findings, stale = apply_triage(findings, entries)
+    contracts = sorted({c.name for c in sl.contracts if not c.is_interface})
+    t4 = time.perf_counter()
+    return AnalysisResult(
+        src=str(src_dir),
+        contracts=contracts,
+        findings=findings,
+        stale=stale,
+        detectors=[detector_info(d, p) for d, p in detectors],
+        compile_cached=cached,
+        seconds={"compile": t1 - t0, "slither": t2 - t1, "detect": t3 - t2, "total": t4 - t0},
+    )
+
+
+_LOCATION = re.compile(r"\s*\([^()]*#\d+(?:-\d+)?\)")
+
+
+def _finding(r: dict, project_ids: set[str]) -> Finding:
+    elements = r.get("elements", [])
+    node = next((e for e in elements if e.get("type") == "node"), None)
+    first = node or (elements[0] if elements else {})
+    contract, function = _owner(elements)
+    sm = first.get("source_mapping", {}) or {}
+    file = _relative(sm.get("filename_absolute")) or sm.get("filename_relative")
+    lines = sm.get("lines") or []
+    description = r.get("description", "").strip()
+    message = _LOCATION.sub("", description.splitlines()[0]).rstrip(":") if description else r["check"]
+    stable = _LOCATION.sub("", r.get("description", ""))
+    fingerprint = hashlib.sha256(f"{r['check']}|{contract}|{function}|{stable}".encode()).hexdigest()[:16]
+    return Finding(
+        detector=r["check"],
+        impact=r["impact"],
+        confidence=r["confidence"],
+        contract=contract,
+        function=function,
+        file=file,
+        line=lines[0] if lines else None,
+        message=message,
+        fingerprint=fingerprint,
+        project=r["check"] in project_ids,
+    )
+
+
+def _owner(elements: list[dict]) -> tuple[str | None, str | None]:
+    """The contract and function a finding is about: from its first function/node/variable element."""
+    for e in elements:
+        t = e.get("type")
+        parent = (e.get("type_specific_fields") or {}).get("parent") or {}
+        if t == "function":
+            return parent.get("name"), e.get("name")
+        if t == "node":
+            fn = parent
+            owner = (fn.get("type_specific_fields") or {}).get("parent") or {}
+            if fn.get("type") == "function":
+                return owner.get("name"), fn.get("name")
+            return fn.get("name"), None
+        if t == "contract":
+            return e.get("name"), None
+        if t in ("variable", "event", "enum", "struct", "custom_error") and parent.get("type") == "contract":
+            return parent.get("name"), None
+    return None, None
+
+
+def _relative(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        return Path(path).resolve().relative_to(build.ROOT).as_posix()
+    except ValueError:
+        return path
