@@ -62,7 +62,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "checkpoint": ((), {}),
     "inject": (("base", "quote"), {}),
 }
-DEFAULT_ACTOR = {"set_price": "keeper"}
+DEFAULT_ACTOR = {"set_price": "oracle-keeper"}
 STRING_ARGS = {"series", "token", "to", "token_in"}
 
 

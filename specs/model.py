@@ -25,7 +25,7 @@ MAX_UINT = 2**256 - 1
 ZERO = "zero"  # the zero address (mint/burn counterpart of Transfer events)
 CHECKPOINT_INTERVAL = 3_600
 TRIGGER_BAND, TRIGGER_FALLBACK, TRIGGER_RIPCORD = 0, 1, 2
-DEPLOYER, KEEPER = "deployer", "keeper"
+DEPLOYER, KEEPER = "deployer", "oracle-keeper"
 
 
 class ModelRevert(Exception):
@@ -263,6 +263,16 @@ class Model:
             t.allowances[(frm, spender)] = allowed - amount
         self._transfer(token, frm, to, amount)
 
+    def _push(self, token: str, frm: str, to: str, amount: int) -> None:
+        """A protocol contract's token move (TokenTransfer.push): a zero move is skipped, no event."""
+        if amount:
+            self._transfer(token, frm, to, amount)
+
+    def _pull(self, token: str, puller: str, frm: str, amount: int) -> None:
+        """TokenTransfer.pullFromSender: `puller` takes `amount` from `frm` on its allowance; zero skipped."""
+        if amount:
+            self._transfer_from(token, puller, frm, puller, amount)
+
     def _mint_token(self, token: str, to: str, amount: int) -> None:
         t = self.tokens[token]
         t.balances[to] = t.balance(to) + amount
@@ -339,7 +349,7 @@ class Model:
         p = self.pool
         fee = F.fee_up(INT, amount_in, p.fee_bps)
         pfee = F.protocol_fee(INT, fee, p.protocol_share_bps)
-        self._transfer_from(token_in, "pool", sender, "pool", amount_in)
+        self._pull(token_in, "pool", sender, amount_in)
         if token_in == "BASE":
             p.reserve_base += amount_in - pfee
             p.pending_fee_base += pfee
@@ -350,7 +360,7 @@ class Model:
             p.pending_fee_quote += pfee
             p.reserve_base -= out
             token_out = "BASE"
-        self._transfer(token_out, "pool", to, out)
+        self._push(token_out, "pool", to, out)
         self._emit("pool", "Swap", sender=sender, tokenIn=token_in, amountIn=amount_in, amountOut=out, protocolFee=pfee)
 
     def _swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str) -> int:
@@ -394,8 +404,8 @@ class Model:
                 )
             if shares == 0 or shares < min_shares:
                 raise _revert("InsufficientShares", shares, min_shares)
-            self._transfer_from("BASE", "pool", sender, "pool", base)
-            self._transfer_from("QUOTE", "pool", sender, "pool", quote)
+            self._pull("BASE", "pool", sender, base)
+            self._pull("QUOTE", "pool", sender, quote)
             p.reserve_base += base
             p.reserve_quote += quote
             p.total_shares += shares
@@ -423,8 +433,8 @@ class Model:
             p.total_shares -= shares
             p.reserve_base -= base
             p.reserve_quote -= quote
-            self._transfer("BASE", "pool", sender, base)
-            self._transfer("QUOTE", "pool", sender, quote)
+            self._push("BASE", "pool", sender, base)
+            self._push("QUOTE", "pool", sender, quote)
             self._emit("pool", "LiquidityRemoved", provider=sender, baseAmount=base, quoteAmount=quote, shares=shares)
             return base, quote
 
@@ -449,8 +459,8 @@ class Model:
             raise _revert("NotFeeRecipient")
         base, quote = p.pending_fee_base, p.pending_fee_quote
         p.pending_fee_base = p.pending_fee_quote = 0
-        self._transfer("BASE", "pool", sender, base)
-        self._transfer("QUOTE", "pool", sender, quote)
+        self._push("BASE", "pool", sender, base)
+        self._push("QUOTE", "pool", sender, quote)
         self._emit("pool", "ProtocolFeesCollected", recipient=sender, baseAmount=base, quoteAmount=quote)
         return base, quote
 
@@ -490,7 +500,7 @@ class Model:
         else:
             r.idle_base -= amount
         r.debt_of[series] += amount
-        self._transfer(asset, "reserve", series, amount)
+        self._push(asset, "reserve", series, amount)
         self._emit("reserve", "Borrowed", series=series, amount=amount)
 
     def _repay(self, series: str, amount: int) -> None:
@@ -504,13 +514,13 @@ class Model:
             r.idle_quote += amount
         else:
             r.idle_base += amount
-        self._transfer_from(asset, "reserve", series, "reserve", amount)
+        self._pull(asset, "reserve", series, amount)
         self._emit("reserve", "Repaid", series=series, amount=amount)
 
     def _deposit_fee(self, series: str, amount: int) -> None:
         self.reserve.idle_quote += amount
         self.reserve.fees_received += amount
-        self._transfer_from("QUOTE", "reserve", series, "reserve", amount)
+        self._pull("QUOTE", "reserve", series, amount)
         self._emit("reserve", "FeeReceived", series=series, amount=amount)
 
     def _pay_keeper(self, series: str, keeper: str, amount: int) -> None:
@@ -519,7 +529,7 @@ class Model:
             raise _revert("InsufficientLiquidity", amount, r.idle_quote)
         r.idle_quote -= amount
         r.keeper_paid += amount
-        self._transfer("QUOTE", "reserve", keeper, amount)
+        self._push("QUOTE", "reserve", keeper, amount)
         self._emit("reserve", "KeeperPaid", series=series, keeper=keeper, amount=amount)
 
     def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, now: int) -> None:
@@ -534,8 +544,8 @@ class Model:
         r.idle_base += base_in
         r.idle_quote += quote_in
         r.bad_debt += shortfall
-        self._transfer_from("BASE", "reserve", series, "reserve", base_in)
-        self._transfer_from("QUOTE", "reserve", series, "reserve", quote_in)
+        self._pull("BASE", "reserve", series, base_in)
+        self._pull("QUOTE", "reserve", series, quote_in)
         self._emit("reserve", "BadDebtRecognized", series=series, shortfall=shortfall)
 
     def allocate_fees(self, sender: str, now: int) -> tuple[int, int]:
@@ -563,8 +573,8 @@ class Model:
             r.idle_quote += quote
             r.injected_base += base
             r.injected_quote += quote
-            self._transfer_from("BASE", "reserve", sender, "reserve", base)
-            self._transfer_from("QUOTE", "reserve", sender, "reserve", quote)
+            self._pull("BASE", "reserve", sender, base)
+            self._pull("QUOTE", "reserve", sender, quote)
             self._emit("reserve", "Injected", **{"from": sender, "baseAmount": base, "quoteAmount": quote})
 
         self._tx(run)
@@ -723,7 +733,7 @@ class Model:
         price = self.oracle_price(now)
         fee = F.fee_up(INT, quote_in, s.p.mint_fee_bps)
         net = quote_in - fee
-        self._transfer_from("QUOTE", series, sender, series, quote_in)
+        self._pull("QUOTE", series, sender, quote_in)
         if fee > 0:
             self._deposit_fee(series, fee)
         supply = self.tokens[series].total_supply
@@ -801,7 +811,7 @@ class Model:
         self._burn_token(series, sender, shares)
         if fee > 0:
             self._deposit_fee(series, fee)
-        self._transfer("QUOTE", series, sender, quote_out)
+        self._push("QUOTE", series, sender, quote_out)
         self._emit(series, "Redeemed", account=sender, shares=shares, quoteOut=quote_out, fee=fee)
         return quote_out
 
@@ -868,6 +878,8 @@ class Model:
         nav_before = self._nav(series, price)
         increase, base_amt, quote_amt = self._trade_to_target(series, price, v)
         s.last_rebalance = now
+        if not ripcord:
+            self._pay_keeper(series, sender, s.p.keeper_fee)
         v_after = self._value(series, price)
         self._emit(
             series,
@@ -881,8 +893,6 @@ class Model:
             navBefore=nav_before,
             navAfter=self._nav(series, price),
         )
-        if not ripcord:
-            self._pay_keeper(series, sender, s.p.keeper_fee)
         return trigger
 
     def settle_insolvency(self, sender: str, series: str, now: int) -> None:

@@ -10,7 +10,7 @@ from specs.model import MAX_UINT, Model, ModelRevert, model_state
 from specs.params import BUNDLED
 
 T0 = 1_700_000_000
-HOLDERS = ("alice", "bob", "keeper", "deployer", "pool", "reserve", "series0", "series1")
+HOLDERS = ("alice", "bob", "oracle-keeper", "deployer", "pool", "reserve", "series0", "series1")
 
 
 @pytest.fixture()
@@ -85,14 +85,14 @@ def test_band_trigger_directions_and_rebalance_restores(m: Model) -> None:
         m.rebalance("bob", "series0", t)
     assert exc.value.name == "NotTriggered"
     # -7% : the long leaves the band from above (leverage rises in a fall), the short from below.
-    m.set_price("keeper", BUNDLED.initial_price * 93 // 100, t)
+    m.set_price("oracle-keeper", BUNDLED.initial_price * 93 // 100, t)
     assert m.leverage("series0", t) > 35 * WAD // 10
     assert m.leverage("series1", t) < 25 * WAD // 10
     prev = state(m, t + 1)
     trig = m.rebalance("bob", "series0", t + 1)
     assert trig == 0
     ev = next(e for e in m.last_events if e.name == "Rebalanced")
-    assert ev.args["increase"] is False and m.last_events[-1].name == "KeeperPaid"
+    assert ev.args["increase"] is False and m.last_events[-1].name == "Rebalanced"
     after = state(m, t + 2)
     assert 25 * WAD // 10 <= m.leverage("series0", t + 2) <= 35 * WAD // 10
     outcome = Outcome("rebalance", "bob", {"series": "series0"}, events=tuple(e.key() for e in m.last_events))
@@ -113,7 +113,7 @@ def test_mint_then_redeem_never_profits(m: Model) -> None:
 def test_insolvency_settles_as_bad_debt(m: Model) -> None:
     t = m.next_time
     m.mint("alice", "series0", 1_000 * WAD, 0, t)
-    m.set_price("keeper", BUNDLED.initial_price * 60 // 100, t + 1)  # -40% on a 3x long: V < 0
+    m.set_price("oracle-keeper", BUNDLED.initial_price * 60 // 100, t + 1)  # -40% on a 3x long: V < 0
     price = m.oracle.price
     v = m._value("series0", price)
     assert v < 0

@@ -1,0 +1,271 @@
+"""The EVM side of a differential run: a deployed market driven by scenario steps, its state read back.
+
+Two transports, one behaviour:
+- `fast` (pyrevm only): calldata, logs and reverts encoded/decoded by hand (`fuzz.abi_fast`), state
+  read straight from storage slots computed from the artifacts' storage layouts;
+- generic (any backend: web3/eth-tester, anvil): `evm.transact_raw` and public getters.
+Both produce `specs.invariants.Outcome` and `specs.state.SystemState` in the model's vocabulary
+(accounts and contracts by label), so the comparison never sees an address.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+from levcheck.deploy import Market
+from levcheck.evm import EVM, Reverted
+from specs.invariants import Outcome
+from specs.model import ZERO
+from specs.state import SeriesState, SystemState
+
+from .abi_fast import FastAbi, FastFunction
+from .scenario import DEFAULT_ACTOR, Step
+
+MAX_UINT = 2**256 - 1
+ZERO_ADDRESS = "0x" + "00" * 20
+TOKENS = ("BASE", "QUOTE")
+
+
+def contract_labels(market: Market) -> dict[str, Any]:
+    c = {"QUOTE": market.quote, "BASE": market.base, "oracle": market.oracle, "pool": market.pool, "reserve": market.reserve}
+    for i, s in enumerate(market.series):
+        c[f"series{i}"] = s
+    return c
+
+
+def actor_of(step: Step) -> str:
+    return step.actor or DEFAULT_ACTOR.get(step.action, "keeper1")
+
+
+@dataclass(frozen=True)
+class _Var:
+    """One state variable to read: contract label, variable name, mapping key (a label) or None."""
+
+    contract: str
+    name: str
+    key: str | None = None
+
+
+class Chain:
+    """A deployed market plus the accounts of a scenario, driven step by step."""
+
+    def __init__(self, market: Market, actors: tuple[str, ...], fast: bool | None = None) -> None:
+        self.market = market
+        self.evm: EVM = market.evm
+        self.contracts = contract_labels(market)
+        self.actors = tuple(actors)
+        self.addr: dict[str, str] = {lbl: c.address for lbl, c in self.contracts.items()}
+        self.addr["deployer"] = market.deployer
+        self.addr["oracle-keeper"] = market.oracle_keeper
+        self.addr[ZERO] = ZERO_ADDRESS
+        for a in self.actors:
+            self.addr[a] = self.evm.account(a)
+        self.label_of = {v.lower(): k for k, v in self.addr.items()}
+        self.holders = tuple(a for a in self.addr if a != ZERO)
+        self.series_labels = tuple(f"series{i}" for i in range(len(market.series)))
+        self.fast = (self.evm.name == "pyrevm") if fast is None else fast
+        if self.fast and self.evm.name != "pyrevm":
+            raise ValueError("the fast transport needs the pyrevm backend")
+        self.abi = FastAbi([c.artifact.abi for c in self.contracts.values()], self.label_of)
+        self.fns: dict[str, dict[str, FastFunction]] = {lbl: FastAbi.functions(c.artifact.abi) for lbl, c in self.contracts.items()}
+        self._vars = self._state_vars()
+        self._slots = [self._slot(v) for v in self._vars] if self.fast else []
+
+    # ------------------------------------------------------------------ transactions
+
+    def send(self, sender: str, contract: str, fn: str, *args: Any) -> tuple[bool, Any, tuple]:
+        """One transaction: (ok, decoded outputs or (error name, args), events as (emitter, name, values))."""
+        f = self.fns[contract][fn]
+        call_args = tuple(self.addr[a] if t == "address" else a for a, t in zip(args, f.inputs))
+        if self.fast:
+            return self._send_fast(self.addr[sender], self.addr[contract], f, call_args)
+        try:
+            out, logs = self.evm.transact_raw(self.addr[sender], self.addr[contract], f.encode(call_args), fn)
+        except Reverted as exc:
+            e = exc.error
+            return False, (e.name if e.kind != "raw" else "<raw>", tuple(self._label(a) for a in e.args)), ()
+        events = tuple((self._label(ev.address), ev.name, tuple(self._label(v) for v in ev.args.values())) for ev in logs)
+        return True, f.decode(out, self.abi.convert), events
+
+    def _send_fast(self, sender: str, to: str, f: FastFunction, args: tuple) -> tuple[bool, Any, tuple]:
+        # The pyrevm backend's own transaction path (`EVM._run`), minus eth_abi: same block env, same
+        # clock step, same nonce bump, so a fast run and a generic run leave identical chains.
+        from levcheck.evm.pyrevm_backend import GAS_LIMIT, _revert_data
+
+        evm: Any = self.evm
+        evm._block()
+        try:
+            out = evm.vm.message_call(sender, to, f.encode(args), gas=GAS_LIMIT)
+            ok = True
+        except RuntimeError as err:
+            data, ok = _revert_data(err), False
+        evm.time += 1
+        evm.block_number += 1
+        if not ok:
+            return False, self.abi.decode_revert(data), ()
+        evm._bump_nonce(sender)
+        logs = tuple(self.abi.decode_log(lg.address, lg.data[0], bytes(lg.data[1])) for lg in evm.vm.result.logs)
+        return True, f.decode(bytes(out), self.abi.convert), logs
+
+    def _label(self, v: Any) -> Any:
+        if isinstance(v, str) and v.startswith("0x") and len(v) == 42:
+            return self.label_of.get(v.lower(), v)
+        return v
+
+    # ------------------------------------------------------------------ setup and steps
+
+    def setup_actors(self, funding: dict[str, int]) -> None:
+        """Fund and approve every actor (mirrored by `fuzz.modelside.setup_actors`)."""
+        for a in self.actors:
+            for token in TOKENS:
+                if funding.get(token):
+                    self._must(a, token, "mint", a, funding[token])
+            for spender in ("pool", "reserve", *self.series_labels):
+                for token in TOKENS:
+                    self._must(a, token, "approve", spender, MAX_UINT)
+
+    def _must(self, sender: str, contract: str, fn: str, *args: Any) -> None:
+        ok, out, _ = self.send(sender, contract, fn, *args)
+        if not ok:
+            raise RuntimeError(f"setup transaction {contract}.{fn} reverted: {out}")
+
+    def apply(self, step: Step) -> Outcome:
+        a = step.action
+        who = actor_of(step)
+        if a == "warp":
+            self.evm.advance(step.arg("seconds"))
+            return Outcome(a, who, step.args)
+        if a == "mint_redeem":
+            ok, out, ev1 = self.send(who, step.arg("series"), "mint", step.arg("quote_in"), 0)
+            if not ok:
+                return Outcome(a, who, step.args, out[0], out[1], None, ev1)
+            ok, out2, ev2 = self.send(who, step.arg("series"), "redeem", out[0], 0)
+            if not ok:
+                return Outcome(a, who, step.args, out2[0], out2[1], None, ev1)
+            return Outcome(a, who, step.args, None, (), (step.arg("quote_in"), out2[0]), ev1 + ev2)
+        contract, fn, args = self._call_of(step, who)
+        ok, out, events = self.send(who, contract, fn, *args)
+        if not ok:
+            return Outcome(a, who, step.args, out[0], out[1], None, ())
+        return Outcome(a, who, step.args, None, (), tuple(int(x) if isinstance(x, bool) else x for x in out), events)
+
+    def _call_of(self, step: Step, who: str) -> tuple[str, str, tuple]:
+        a, g = step.action, step.arg
+        if a == "set_price":
+            return "oracle", "setPrice", (g("price"),)
+        if a == "faucet":
+            return g("token"), "mint", (who, g("amount"))
+        if a == "transfer":
+            return g("token"), "transfer", (g("to"), g("amount"))
+        if a == "mint":
+            return g("series"), "mint", (g("quote_in"), g("min_shares"))
+        if a == "redeem":
+            return g("series"), "redeem", (g("shares"), g("min_quote_out"))
+        if a == "swap_exact_in":
+            return "pool", "swapExactIn", (g("token_in"), g("amount_in"), g("min_out"), who)
+        if a == "swap_exact_out":
+            return "pool", "swapExactOut", (g("token_in"), g("amount_out"), g("max_in"), who)
+        if a == "add_liquidity":
+            return "pool", "addLiquidity", (g("base"), g("quote"), g("min_shares"))
+        if a == "remove_liquidity":
+            return "pool", "removeLiquidity", (g("shares"), g("min_base"), g("min_quote"))
+        if a in ("rebalance", "ripcord"):
+            return g("series"), a, ()
+        if a == "settle_insolvency":
+            return g("series"), "settleInsolvency", ()
+        if a == "allocate_fees":
+            return "reserve", "allocateFees", ()
+        if a == "checkpoint":
+            return "reserve", "checkpoint", ()
+        if a == "inject":
+            return "reserve", "inject", (g("base"), g("quote"))
+        raise ValueError(f"no transaction for action {a!r}")
+
+    # ------------------------------------------------------------------ state
+
+    def _state_vars(self) -> list[_Var]:
+        v = [_Var("oracle", "latestPrice"), _Var("oracle", "updatedAt")]
+        v += [_Var("pool", n) for n in ("reserveBase", "reserveQuote", "pendingFeeBase", "pendingFeeQuote", "totalShares")]
+        v += [
+            _Var("reserve", n)
+            for n in (
+                "idleBase", "idleQuote", "lastAllocation", "lastCheckpoint", "feesReceived", "allocatedBase",
+                "allocatedQuote", "injectedBase", "injectedQuote", "keeperPaid", "badDebt",
+            )
+        ]
+        for s in self.series_labels:
+            v += [_Var(s, "baseHeld"), _Var(s, "quoteHeld"), _Var("reserve", "debtOf", s), _Var(s, "totalSupply"), _Var(s, "lastRebalance")]
+            v += [_Var(s, "balanceOf", h) for h in self.holders]
+        for t in TOKENS:
+            v += [_Var(t, "totalSupply")] + [_Var(t, "balanceOf", h) for h in self.holders]
+        return v
+
+    def _slot(self, var: _Var) -> tuple[str, int]:
+        layout = self.contracts[var.contract].artifact.storage_layout
+        for entry in layout.get("storage", []):
+            if entry["label"] == var.name:
+                slot = int(entry["slot"])
+                if var.key is not None:
+                    slot = int.from_bytes(keccak(int(self.addr[var.key], 16).to_bytes(32, "big") + slot.to_bytes(32, "big")), "big")
+                return self.addr[var.contract], slot
+        raise KeyError(f"{self.contracts[var.contract].artifact.name} has no storage variable {var.name!r}")
+
+    def read_raw(self) -> list[int]:
+        if self.fast:
+            storage = self.evm.vm.storage  # type: ignore[attr-defined]
+            return [storage(a, s) for a, s in self._slots]
+        out = []
+        for var in self._vars:
+            c = self.contracts[var.contract]
+            out.append(c.call(var.name, self.addr[var.key]) if var.key else c.call(var.name))
+        return out
+
+    def state(self, donated: tuple = ()) -> SystemState:
+        vals = iter(self.read_raw())
+        params = self.market.params
+        nxt = lambda: next(vals)  # noqa: E731
+        price, updated = nxt(), nxt()
+        pool = [nxt() for _ in range(5)]
+        res = [nxt() for _ in range(11)]
+        series = []
+        for i, lbl in enumerate(self.series_labels):
+            b, q, d, supply, last = nxt(), nxt(), nxt(), nxt(), nxt()
+            bals = tuple(sorted((h, x) for h, x in ((h, nxt()) for h in self.holders) if x))
+            series.append(SeriesState(lbl, params.series[i], b, q, d, supply, last, bals))
+        supplies, balances = [], []
+        for t in TOKENS:
+            supplies.append((t, nxt()))
+            balances += [(t, h, x) for h, x in ((h, nxt()) for h in self.holders) if x]
+        return SystemState(
+            time=self.evm.time,
+            price=price,
+            updated_at=updated,
+            max_age=params.oracle_max_age,
+            pool_reserve_base=pool[0],
+            pool_reserve_quote=pool[1],
+            pool_pending_fee_base=pool[2],
+            pool_pending_fee_quote=pool[3],
+            pool_total_shares=pool[4],
+            floor_bps=params.floor_bps,
+            idle_base=res[0],
+            idle_quote=res[1],
+            last_allocation=res[2],
+            last_checkpoint=res[3],
+            fees_received=res[4],
+            allocated_base=res[5],
+            allocated_quote=res[6],
+            injected_base=res[7],
+            injected_quote=res[8],
+            keeper_paid=res[9],
+            bad_debt=res[10],
+            series=tuple(series),
+            balances=tuple(sorted(balances)),
+            supplies=tuple(supplies),
+            donated=tuple(donated),
+        )
+
+
+def checksum(addr: str) -> str:
+    return to_checksum_address(addr)

@@ -1,0 +1,214 @@
+"""Model and EVM side by side: deploy both, apply each step to both, compare, check the invariants.
+
+`Session` is the engine shared by the Hypothesis state machine (`fuzz.machine`) and the replayer
+(`replay_scenario`): after every step it compares the revert reason, the return value, every event
+and every state variable exactly, then checks every invariant of `specs.invariants` (once when the two
+states are identical, on both sides otherwise).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from levcheck.build import Artifacts, build_contracts
+from levcheck.deploy import deploy_market
+from levcheck.evm import open_backend
+from specs.invariants import Outcome, Violation, check_all
+from specs.model import Model, model_state
+from specs.params import MarketParams
+from specs.state import SystemState, diff
+
+from . import modelside
+from .chain import Chain
+from .scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Scenario, Step
+
+
+@dataclass
+class StepReport:
+    index: int
+    step: Step
+    model: Outcome
+    chain: Outcome
+    differences: list[str] = field(default_factory=list)  # model-vs-EVM
+    violations: list[str] = field(default_factory=list)  # "side: invariant: message"
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences and not self.violations
+
+    def render(self) -> str:
+        lines = [f"{self.index:3d}. {self.step.describe()}  ->  {_summary(self.model)}"]
+        if _summary(self.chain) != _summary(self.model):
+            lines[0] += f"   (EVM: {_summary(self.chain)})"
+        lines += [f"       DIFF {d}" for d in self.differences]
+        lines += [f"       VIOLATION {v}" for v in self.violations]
+        return "\n".join(lines)
+
+
+def _summary(o: Outcome) -> str:
+    if o.reverted:
+        return f"revert {o.reverted}({', '.join(map(str, o.revert_args))})"
+    return "ok" + (f" {o.result}" if o.result not in (None, ()) else "")
+
+
+def compare_outcomes(m: Outcome, c: Outcome) -> list[str]:
+    out = []
+    if (m.reverted, tuple(m.revert_args)) != (c.reverted, tuple(c.revert_args)):
+        out.append(f"revert: model {m.reverted}{tuple(m.revert_args)} vs EVM {c.reverted}{tuple(c.revert_args)}")
+    if m.reverted is None and c.reverted is None and m.result != c.result:
+        out.append(f"return value: model {m.result} vs EVM {c.result}")
+    if m.events != c.events:
+        n = max(len(m.events), len(c.events))
+        for i in range(n):
+            me = m.events[i] if i < len(m.events) else None
+            ce = c.events[i] if i < len(c.events) else None
+            if me != ce:
+                out.append(f"event #{i}: model {_ev(me)} vs EVM {_ev(ce)}")
+                break
+        if len(m.events) != len(c.events):
+            out.append(f"event count: model {len(m.events)} vs EVM {len(c.events)}")
+    return out
+
+
+def _ev(e: tuple | None) -> str:
+    return "none" if e is None else f"{e[0]}.{e[1]}{e[2]}"
+
+
+def compare_states(ms: SystemState, cs: SystemState) -> list[str]:
+    if ms == cs:
+        return []
+    return [f"state {path}: model {a} vs EVM {b}" for path, a, b in diff(ms, cs)]
+
+
+class Session:
+    """One deployment on the model and on an EVM backend, stepped together."""
+
+    def __init__(
+        self,
+        params: MarketParams,
+        actors: tuple[str, ...] = DEFAULT_ACTORS,
+        funding: dict[str, int] | None = None,
+        backend: str = "pyrevm",
+        artifacts: Artifacts | None = None,
+        sources: dict[str, str] | None = None,
+        fast: bool | None = None,
+    ) -> None:
+        funding = dict(DEFAULT_FUNDING if funding is None else funding)
+        self.params, self.actors, self.backend = params, tuple(actors), backend
+        if artifacts is None:
+            artifacts = build_contracts(extra_sources=sources)
+        self.evm = open_backend(backend, labels=self.actors) if backend in ("web3", "eth-tester") else open_backend(backend)
+        start = self.evm.time
+        market = deploy_market(self.evm, params, artifacts=artifacts)
+        self.model = Model.deploy(params, start)
+        if self.model.next_time != self.evm.time:
+            raise RuntimeError(
+                f"deployment sequence mismatch: the model expects the next transaction at {self.model.next_time}, "
+                f"the EVM is at {self.evm.time} (levcheck/deploy.py and specs/model.py Model.deploy must agree)"
+            )
+        self.chain = Chain(market, self.actors, fast)
+        self.chain.setup_actors(funding)
+        end = modelside.setup_actors(self.model, self.actors, funding, start + (self.model.next_time - start))
+        if end != self.evm.time:
+            raise RuntimeError(f"actor setup mismatch: model at {end}, EVM at {self.evm.time}")
+        self.holders = self.chain.holders
+        self.donated: dict[tuple[str, str], int] = {}
+        self.steps_run = 0
+        self.prev_state = self.model_state()
+        self._base = self._save()
+
+    # ------------------------------------------------------------------ snapshots (one per example)
+
+    def _save(self) -> Any:
+        return (self.evm.snapshot(), self.model.clone(), dict(self.donated), self.prev_state)
+
+    def reset(self) -> None:
+        """Back to the freshly deployed and funded market (cheap: an EVM snapshot and a model clone)."""
+        snap, model, donated, prev = self._base
+        self.evm.revert(snap)
+        self._base = (self.evm.snapshot(), model, donated, prev)
+        self.model, self.donated, self.prev_state = model.clone(), dict(donated), prev
+
+    def close(self) -> None:
+        self.evm.close()
+
+    # ------------------------------------------------------------------ stepping
+
+    def _donated(self) -> tuple:
+        return tuple(sorted((h, t, a) for (h, t), a in self.donated.items() if a))
+
+    def model_state(self) -> SystemState:
+        return model_state(self.model, self.evm.time, self.holders, self._donated())
+
+    def step(self, index: int, step: Step) -> StepReport:
+        now = self.evm.time
+        m_out, n_tx = modelside.apply(self.model, step, now)
+        c_out = self.chain.apply(step)
+        if step.action == "transfer" and m_out.reverted is None and step.arg("to") in self.chain.contracts and step.arg("token") in ("BASE", "QUOTE"):
+            key = (step.arg("to"), step.arg("token"))
+            self.donated[key] = self.donated.get(key, 0) + step.arg("amount")
+        self.steps_run += 1
+        report = StepReport(index, step, m_out, c_out)
+        report.differences = compare_outcomes(m_out, c_out)
+        if step.action != "warp" and self.evm.time != now + n_tx:
+            report.differences.append(f"clock: the model took {n_tx} transaction(s), the EVM {self.evm.time - now}")
+        ms = self.model_state()
+        cs = self.chain.state(self._donated())
+        report.differences += compare_states(ms, cs)
+        prev = self.prev_state
+        if ms == cs:
+            report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
+        else:
+            report.violations = [f"model: {v}" for v in check_all(ms, prev, m_out)] + [f"EVM: {v}" for v in check_all(cs, prev, c_out)]
+        self.prev_state = ms
+        return report
+
+
+@dataclass
+class ReplayResult:
+    """What a replay found: `status` is "passed", "diverged" (model vs EVM) or "violated" (an invariant)."""
+
+    status: str
+    backend: str
+    steps: list[StepReport]
+    first_failure: int | None = None
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "passed"
+
+    def signature(self) -> tuple:
+        """What must be identical between two replays of the same file."""
+        f = self.steps[self.first_failure] if self.first_failure is not None else None
+        return (self.status, self.first_failure, tuple(f.differences) if f else (), tuple(f.violations) if f else ())
+
+    def render(self) -> str:
+        lines = [s.render() for s in self.steps]
+        lines.append(self.message)
+        return "\n".join(lines)
+
+
+def replay_scenario(
+    sc: Scenario,
+    backend: str = "pyrevm",
+    artifacts: Artifacts | None = None,
+    sources: dict[str, str] | None = None,
+    session: Session | None = None,
+) -> ReplayResult:
+    """Replay a scenario on the model and on `backend`, stopping at the first divergence or violation."""
+    own = session is None
+    s = session or Session(sc.params, sc.actors, sc.funding, backend, artifacts, sources)
+    try:
+        reports: list[StepReport] = []
+        for i, step in enumerate(sc.steps):
+            r = s.step(i, step)
+            reports.append(r)
+            if r.differences:
+                return ReplayResult("diverged", backend, reports, i, f"step {i}: model and EVM diverge ({len(r.differences)} difference(s))")
+            if r.violations:
+                return ReplayResult("violated", backend, reports, i, f"step {i}: invariant violated: {r.violations[0]}")
+        return ReplayResult("passed", backend, reports, None, f"all {len(reports)} steps agree; no invariant violated")
+    finally:
+        if own:
+            s.close()
