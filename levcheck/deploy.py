@@ -27,6 +27,7 @@ the constant 3600 s, and `deploy_market` refuses any other value rather than sil
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -81,6 +82,28 @@ class Market:
             for token in (self.base, self.quote):
                 if token.call("allowance", who, spender.address) != MAX_UINT:
                     token.transact("approve", spender.address, MAX_UINT, sender=who)
+
+
+    def move_pool_to(self, price: int, trader: str = "arbitrageur") -> None:
+        """Swap on the pool (as a funded `trader`) until its spot price is about `price` (within the fee:
+        ~0.3%), as an arbitrageur would after an oracle move, so protocol swaps pass their slippage cap.
+        Test/fuzz helper; not part of the deployment sequence."""
+        who = self.evm.account(trader)
+        r_base, r_quote = self.pool.call("reserveBase"), self.pool.call("reserveQuote")
+        fee_bps = self.pool.call("feeBps")
+        k = r_base * r_quote
+        if price * r_base < r_quote * WAD:  # pool above target: sell BASE
+            net = math.isqrt(k * WAD // price) - r_base
+            token, amount = self.base, net * 10_000 // (10_000 - fee_bps)
+        else:  # pool below target: sell QUOTE
+            net = math.isqrt(k * price // WAD) - r_quote
+            token, amount = self.quote, net * 10_000 // (10_000 - fee_bps)
+        if amount <= 0:
+            return
+        token.transact("mint", who, amount, sender=who)
+        if token.call("allowance", who, self.pool.address) < amount:
+            token.transact("approve", self.pool.address, MAX_UINT, sender=who)
+        self.pool.transact("swapExactIn", token.address, amount, 0, who, sender=who)
 
 
 def series_name(sp: SeriesParams) -> tuple[str, str]:
