@@ -14,9 +14,18 @@ def to_text(r: AnalysisResult, verbose: bool = False) -> str:
     if r.accepted:
         lines.append("")
         lines.append(f"accepted in triage ({len(r.accepted)}):")
-        for f in r.accepted:
-            lines.append(f"  {f.where}: [{f.detector}] {f.message}" if verbose else f"  {f.where}: [{f.detector}]")
-            lines.append(f"      reason: {f.accepted}")
+        if verbose:
+            for f in r.accepted:
+                lines.append(f"  {f.where}: [{f.detector}] {f.message}")
+                lines.append(f"      reason: {f.accepted}")
+        else:  # one line per triage reason and place
+            groups: dict[tuple, int] = {}
+            for f in r.accepted:
+                key = (f.detector, f.contract or "-", f.function or "", f.accepted)
+                groups[key] = groups.get(key, 0) + 1
+            for (det, contract, fn, reason), n in groups.items():
+                name = f"{contract}.{fn}" if fn else contract
+                lines.append(f"  [{det}] {name}{f' x{n}' if n > 1 else ''}: {reason}")
     for e in r.stale:
         fn = f".{e.function}" if e.function else ""
         lines.append(f"stale triage entry #{e.index}: {e.detector} {e.contract}{fn} matches no finding (remove it)")

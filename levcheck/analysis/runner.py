@@ -153,8 +153,12 @@ def _owner(elements: list[dict]) -> tuple[str | None, str | None]:
             return fn.get("name"), None
         if t == "contract":
             return e.get("name"), None
-        if t in ("variable", "event", "enum", "struct", "custom_error") and parent.get("type") == "contract":
-            return parent.get("name"), None
+        if t in ("variable", "event", "enum", "struct", "custom_error"):
+            if parent.get("type") == "contract":
+                return parent.get("name"), None
+            if parent.get("type") == "function":  # a local variable
+                owner = (parent.get("type_specific_fields") or {}).get("parent") or {}
+                return owner.get("name"), parent.get("name")
     return None, None
 
 

@@ -18,10 +18,9 @@ from .base import MEDIUM, LevcheckDetector
 from .flow import MAY, Flow
 from .ir import (
     Dependencies,
-    call_tree,
     contracts_named,
     entry_points,
-    guard_conditions,
+    is_lock_modifier,
     is_state_changing_call,
     node_line,
     state_written,
@@ -68,18 +67,7 @@ class CallOrder(LevcheckDetector):
 
 
 def _locked(f: Function) -> bool:
-    """A modifier that checks a state variable in a reverting condition and writes it: a lock."""
-    for m in f.modifiers:
-        checked: set[StateVariable] = set()
-        written: set[StateVariable] = set()
-        for g in call_tree(m):
-            for node in g.nodes:
-                for _ir, value, _errors in guard_conditions(node):
-                    checked |= set(node.state_variables_read)
-                written |= set(node.state_variables_written)
-        if checked & written:
-            return True
-    return False
+    return any(is_lock_modifier(m) for m in f.modifiers)
 
 
 def _late_writes(f: Function) -> list[tuple[Node, StateVariable, Node]]:

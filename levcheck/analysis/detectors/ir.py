@@ -8,7 +8,13 @@ from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Contract, Function, Modifier, SolidityVariableComposed
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    BinaryType,
     Condition,
+    Index,
+    LibraryCall,
+    Member,
     EventCall,
     HighLevelCall,
     InternalCall,
@@ -20,7 +26,7 @@ from slither.slithir.operations import (
     SolidityCall,
     Transfer,
 )
-from slither.slithir.variables import Constant, ReferenceVariable
+from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
 from specs.write_sets import Guard
 
@@ -130,9 +136,17 @@ def _guard_conditions(node: Node) -> Iterator[tuple[Operation, object, set[str]]
 
 
 def callee(ir: Operation) -> Function | None:
+    """The function an IR runs in this contract's context: an internal call, a modifier, or an
+    internal library function (inlined by the compiler)."""
     if isinstance(ir, InternalCall) and isinstance(ir.function, Function):
         return ir.function
+    if isinstance(ir, LibraryCall) and _internal(ir.function):
+        return ir.function
     return None
+
+
+def _internal(fn: object) -> bool:
+    return isinstance(fn, Function) and fn.visibility in ("internal", "private")
 
 
 def is_state_changing_call(ir: Operation) -> bool:
@@ -141,6 +155,8 @@ def is_state_changing_call(ir: Operation) -> bool:
         return True
     if isinstance(ir, HighLevelCall):
         fn = ir.function
+        if isinstance(ir, LibraryCall) and _internal(fn):
+            return False
         if isinstance(fn, Function) and (fn.view or fn.pure):
             return False
         if isinstance(fn, StateVariable):  # a public getter
@@ -155,8 +171,8 @@ def high_level_named(ir: Operation, names) -> bool:
 
 def state_written(ir: Operation) -> StateVariable | None:
     """The state variable an IR writes (directly or through a mapping/array/struct reference)."""
-    if not isinstance(ir, OperationWithLValue) or ir.lvalue is None:
-        return None
+    if not isinstance(ir, OperationWithLValue) or ir.lvalue is None or isinstance(ir, (Index, Member)):
+        return None  # Index/Member only make a reference; the write is the IR that assigns to it
     lv = ir.lvalue
     while isinstance(lv, ReferenceVariable):
         lv = lv.points_to_origin
@@ -302,3 +318,66 @@ def nodes_where(entry: Function, predicate) -> list[Node]:
             if any(predicate(ir) for ir in n.irs):
                 found.append(n)
     return found
+
+
+# ----------------------------------------------------------------------------- constant arguments
+# Enough constant folding to see that `_restore(Trigger.Ripcord, ...)` never takes the
+# `if (trigger != Trigger.Ripcord)` branch: constants, enum members, == / != and parameters bound to
+# constant arguments at the call site.
+_DEFS: dict[int, tuple[Function, dict]] = {}
+
+
+def _single_defs(f: Function) -> dict:
+    hit = _DEFS.get(id(f))
+    if hit is None or hit[0] is not f:
+        defs = {}
+        for n in f.nodes:
+            for ir in n.irs:
+                if isinstance(ir, OperationWithLValue) and isinstance(ir.lvalue, (TemporaryVariable, ReferenceVariable)):
+                    defs[ir.lvalue] = ir
+        hit = (f, defs)
+        _DEFS[id(f)] = hit
+    return hit[1]
+
+
+def const_value(v: object, f: Function, consts: dict) -> tuple | None:
+    if isinstance(v, Constant):
+        return ("const", v.value)
+    if v in consts:
+        return consts[v]
+    ir = _single_defs(f).get(v) if isinstance(v, (TemporaryVariable, ReferenceVariable)) else None
+    if isinstance(ir, Member) and type(ir.variable_left).__name__.startswith("Enum"):
+        return ("enum", str(ir.variable_left), str(ir.variable_right))
+    if isinstance(ir, Assignment):
+        return const_value(ir.rvalue, f, consts)
+    if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        a, b = const_value(ir.variable_left, f, consts), const_value(ir.variable_right, f, consts)
+        if a is not None and b is not None:
+            return ("const", (a == b) == (ir.type == BinaryType.EQUAL))
+    return None
+
+
+def decided_branch(node: Node, f: Function, consts: dict) -> bool | None:
+    """For an IF node: True/False when its condition is a known constant, else None."""
+    if node.type != NodeType.IF or not consts:
+        return None
+    for ir in node.irs:
+        if isinstance(ir, Condition):
+            val = const_value(ir.value, f, consts)
+            if val is not None and val[0] == "const" and isinstance(val[1], bool):
+                return val[1]
+    return None
+
+
+def is_lock_modifier(m: Function) -> bool:
+    """A modifier that checks a state variable in a reverting condition and writes it: a lock."""
+    if not is_modifier(m):
+        return False
+    checked: set = set()
+    written: set = set()
+    for g in call_tree(m):
+        for node in g.nodes:
+            if guard_conditions(node):
+                checked |= set(node.state_variables_read)
+            written |= set(node.state_variables_written)
+    return bool(checked & written)

@@ -2,16 +2,32 @@
 after the rebalance guards, and the amount is the series' immutable keeper fee."""
 from __future__ import annotations
 
+from slither.core.cfg.node import Node
+from slither.core.declarations import Function
 from slither.core.variables.state_variable import StateVariable
-from slither.slithir.operations import HighLevelCall
+from slither.slithir.operations import HighLevelCall, Operation
 
 from specs.write_sets import GUARDED_SWAPS, KEEPER_FEE_PAYERS, KEEPER_FEE_VAR, KEEPER_PAY_CALL
 
 from .base import HIGH, MEDIUM, LevcheckDetector
 from .guards import unguarded
-from .ir import Dependencies, contracts_named, entry_points, high_level_named, nodes_where
+from .flow import MAY, Flow
+from .ir import Dependencies, contracts_named, entry_points, high_level_named
 
 _IS_PAY = lambda ir: high_level_named(ir, (KEEPER_PAY_CALL,))  # noqa: E731
+
+
+def _reached(f: Function) -> list[Node]:
+    """payKeeper calls reachable from f, following constant arguments into branches."""
+    seen: dict[Node, None] = {}
+
+    def step(fn: Function, node: Node, ir: Operation, facts):
+        if _IS_PAY(ir):
+            seen[node] = None
+        return facts
+
+    Flow(step, MAY).run(f)
+    return list(seen)
 
 
 class KeeperFee(LevcheckDetector):
@@ -37,7 +53,7 @@ class KeeperFee(LevcheckDetector):
         for contract in contracts_named(self.contracts, KEEPER_FEE_PAYERS):
             payers = KEEPER_FEE_PAYERS[contract.name]
             for f in entry_points(contract):
-                pay_nodes = nodes_where(f, _IS_PAY)
+                pay_nodes = _reached(f)
                 if not pay_nodes:
                     continue
                 if f.name not in payers:

@@ -19,6 +19,7 @@ from .ir import (
     guard_conditions,
     guard_holds,
     high_level_named,
+    is_lock_modifier,
     is_state_changing_call,
     nodes_where,
     state_written,
@@ -98,6 +99,8 @@ def _unchecked_effects(f: Function) -> list[Node]:
     checked = "caller"
 
     def step(fn: Function, node: Node, ir: Operation, facts):
+        if is_lock_modifier(fn):
+            return facts  # a re-entrancy lock's own flag is no effect of the call
         if checked not in facts and (state_written(ir) is not None or is_state_changing_call(ir)):
             bad[node] = None
         for g_ir, value, errors in guard_conditions(node):
