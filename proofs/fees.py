@@ -1,0 +1,203 @@
+"""Fee obligations: conservation, mint-then-redeem, other holders' NAV, rebalance dilution."""
+from __future__ import annotations
+
+from typing import Any
+
+from specs.arith import BPS, WAD, Arith
+from specs.params import MarketParams, SeriesParams
+
+from .core import Claim, Domain, Obligation, Var
+from .floor import ROUNDED_RELAXATION
+from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, nonzero_out, position_vars, rebalance
+
+_side = {True: "long", False: "short"}
+FILL_ASSUMPTION = "every swap fills no better than the oracle price and within the slippage cap (else it reverts)"
+
+
+class Conservation(Obligation):
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION
+
+    def __init__(self, mp: MarketParams, exact_out: bool) -> None:
+        self.mp, self.exact_out = mp, exact_out
+        kind = "swapExactOut" if exact_out else "swapExactIn"
+        self.id = f"fees.conservation.{kind}"
+        self.statement = (f"SpotPool.{kind} ({mp.pool_fee_bps} bps fee, {mp.protocol_share_bps} bps protocol share): "
+                          "every token paid in lands in the reserves or in the pending protocol fee (none created or "
+                          "lost), protocol fee <= fee <= amount in, the output is less than the reserve, and k never falls")
+        self.assumptions = (f"reserves and amounts in [1, {AMOUNT_MAX}] wei",
+                            "exact out: 0 < amountOut < reserveOut")
+
+    def variables(self) -> list[Var]:
+        return [Var("rin", 1, AMOUNT_MAX), Var("rout", 1, AMOUNT_MAX), Var("amt", 1, AMOUNT_MAX), Var("pending", 0, AMOUNT_MAX)]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F, m = Claim(), self.F, self.mp
+        rin, rout, amt, pending = v["rin"], v["rout"], v["amt"], v["pending"]
+        if self.exact_out:
+            c.premise("0<out<rOut", ar.lt(amt, rout))
+            out, ain = amt, F.amount_in(ar, amt, rin, rout, m.pool_fee_bps)
+        else:
+            ain = amt
+            out = F.amount_out(ar, amt, rin, rout, m.pool_fee_bps)
+        fee = F.fee_up(ar, ain, m.pool_fee_bps)
+        pf = F.protocol_fee(ar, fee, m.protocol_share_bps)
+        rin1, pending1, rout1 = rin + ain - pf, pending + pf, rout - out
+        c.goal("0<=protocolFee<=fee<=amountIn", ar.and_(ar.ge(pf, 0), ar.le(pf, fee), ar.le(fee, ain)))
+        c.goal("0<=out<rOut", ar.and_(ar.ge(out, 0), ar.lt(out, rout)))
+        c.goal("tokens in = reserve + pending deltas", (rin1 + pending1) - (rin + pending) == ain)
+        c.goal("k never falls", ar.ge(rin1 * rout1, rin * rout))
+        return c
+
+
+def mint(ar: Arith, F: Any, sp: SeriesParams, v: dict[str, Any], c: Claim, bootstrap: bool) -> dict[str, Any]:
+    """SPEC mint(): fee, pro-rata (or bootstrap) trades with the fill `f1` free within its limits,
+    shares from the realised value change. Returns the state after."""
+    P, x, f1, L, cap = v["P"], v["x"], v["f1"], sp.is_long, sp.slippage_cap_bps
+    b, q, d, S = (0, 0, 0, 0) if bootstrap else (v["b"], v["q"], v["d"], v["S"])
+    fee = F.fee_up(ar, x, sp.mint_fee_bps)
+    net = x - fee
+    v0 = F.series_value(ar, L, b, q, d, P)
+    if not bootstrap:
+        c.premise("V0>0", ar.gt(v0, 0))
+    if bootstrap and L:
+        dd = ar.mul_div_down(net, sp.target_lev - WAD, WAD)
+        spend, sell = net + dd, 0
+    elif bootstrap:
+        dd = F.quote_to_base_down(ar, ar.mul_div_down(net, sp.target_lev, WAD), P)
+        spend, sell = 0, dd
+    else:
+        db, dq, dd = ar.mul_div_down(b, net, v0), ar.mul_div_down(q, net, v0), ar.mul_div_down(d, net, v0)
+        spend, sell = (ar.max(net + dd - dq, 0), 0) if L else (0, ar.max(dd - db, 0))
+    if L:  # QUOTE -> BASE, f1 = BASE out
+        c.premise("mint fill>=minOut", ar.ge(f1, F.min_out_quote_to_base(ar, spend, P, cap)))
+        c.premise("mint fill<=oracle", ar.le(f1 * P, spend * WAD))
+        c.premise("pool: out>0 for in>0", nonzero_out(ar, spend, f1))
+        b1, q1, d1 = b + f1, q + net + dd - spend, d + dd
+    else:  # BASE -> QUOTE, f1 = QUOTE out
+        c.premise("mint fill>=minOut", ar.ge(f1, F.min_out_base_to_quote(ar, sell, P, cap)))
+        c.premise("mint fill<=oracle", ar.le(f1 * WAD, sell * P))
+        c.premise("pool: out>0 for in>0", nonzero_out(ar, sell, f1))
+        b1, q1, d1 = b + dd - sell, q + net + f1, d + dd
+    v1 = F.series_value(ar, L, b1, q1, d1, P)
+    shares = F.mint_shares(ar, S, v1 - v0, v0)
+    c.premise("shares>0 (else ZeroShares)", ar.gt(shares, 0))
+    return dict(b=b1, q=q1, d=d1, S=S + shares, shares=shares, v0=v0, v1=v1, S0=S)
+
+
+def redeem(ar: Arith, F: Any, sp: SeriesParams, st: dict[str, Any], shares: Any, v: dict[str, Any], c: Claim) -> dict[str, Any]:
+    """SPEC redeem(): the redeemer's slice, its swaps (fills f2, f3 free within limits), fee."""
+    P, L, cap = v["P"], sp.is_long, sp.slippage_cap_bps
+    b, q, d, S = st["b"], st["q"], st["d"], st["S"]
+    rb, rq, rd = F.pro_rata_down(ar, b, shares, S), F.pro_rata_down(ar, q, shares, S), F.pro_rata_up(ar, d, shares, S)
+    f2, f3 = v["f2"], v["f3"]
+    if L:  # sell rb BASE, f2 = QUOTE proceeds
+        c.premise("redeem fill>=minOut", ar.ge(f2, F.min_out_base_to_quote(ar, rb, P, cap)))
+        c.premise("redeem fill<=oracle", ar.le(f2 * WAD, rb * P))
+        c.premise("pool: out>0 for in>0", nonzero_out(ar, rb, f2))
+        cash = rq + f2
+        c.premise("cash>=debt slice", ar.ge(cash, rd))
+        gross = cash - rd
+    else:  # buy the missing BASE exactly (f2 QUOTE spent); sell any surplus BASE (f3 QUOTE in)
+        need, surplus = ar.max(rd - rb, 0), ar.max(rb - rd, 0)
+        c.premise("buy fill<=maxIn", ar.le(f2, F.max_in_quote_for_base(ar, need, P, cap)))
+        c.premise("buy fill>=oracle", ar.ge(f2 * WAD, need * P))
+        c.premise("sell fill>=minOut", ar.ge(f3, F.min_out_base_to_quote(ar, surplus, P, cap)))
+        c.premise("sell fill<=oracle", ar.le(f3 * WAD, surplus * P))
+        c.premise("pool: out>0 for in>0", nonzero_out(ar, surplus, f3))
+        c.premise("quote covers the buy", ar.ge(rq, f2))
+        gross = rq - f2 + f3
+    fee = F.fee_up(ar, gross, sp.redeem_fee_bps)
+    return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares, out=gross - fee)
+
+
+def _flow_vars() -> list[Var]:
+    return [Var("x", 1, AMOUNT_MAX, "QUOTE paid in"), Var("S", 1, AMOUNT_MAX, "supply"),
+            Var("f1", 0, 10**40), Var("f2", 0, 10**40), Var("f3", 0, 10**40)]
+
+
+class MintRedeemNoProfit(Obligation):
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION
+
+    def __init__(self, sp: SeriesParams, bootstrap: bool) -> None:
+        self.sp, self.bootstrap = sp, bootstrap
+        self.id = f"fees.mint_redeem.{_side[sp.is_long]}{'.first' if bootstrap else ''}"
+        self.statement = (f"{sp.name}: {'the first mint of an empty series' if bootstrap else 'a mint'} followed by "
+                          "redeeming the shares it returned, at the same price, never pays out more QUOTE than was paid in")
+        self.assumptions = POSITION_ASSUMPTIONS[:2] + (FILL_ASSUMPTION, "the series is solvent (V > 0)")
+
+    def variables(self) -> list[Var]:
+        return position_vars() + _flow_vars()
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F = Claim(), self.F
+        st = mint(ar, F, self.sp, v, c, self.bootstrap)
+        out = redeem(ar, F, self.sp, st, st["shares"], v, c)["out"]
+        c.goal("quoteOut <= quoteIn", ar.le(out, v["x"]))
+        return c
+
+
+class OthersNav(Obligation):
+    """Another holder's mint or redeem never lowers my NAV per token beyond one unit of rounding."""
+
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION
+    MIN_LEFT = 2 * WAD  # supply left after a redeem (see statement)
+
+    def __init__(self, sp: SeriesParams, action: str) -> None:
+        self.sp, self.action = sp, action
+        self.id = f"fees.others_nav.{action}.{_side[sp.is_long]}"
+        tail = f" while at least {self.MIN_LEFT // WAD} tokens remain" if action == "redeem" else ""
+        self.statement = (f"{sp.name}: another holder's {action} never lowers NAV per token by more than 1 wei"
+                          f" (one unit of rounding){tail}")
+        self.assumptions = POSITION_ASSUMPTIONS[:2] + (FILL_ASSUMPTION, "the series is solvent (V > 0)")
+
+    def variables(self) -> list[Var]:
+        return position_vars() + _flow_vars() + [Var("s", 1, AMOUNT_MAX, "shares redeemed")]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F, sp, P = Claim(), self.F, self.sp, v["P"]
+        st0 = dict(b=v["b"], q=v["q"], d=v["d"], S=v["S"])
+        nav0 = F.nav_per_token(ar, F.series_value(ar, sp.is_long, v["b"], v["q"], v["d"], P), v["S"])
+        if self.action == "mint":
+            st1 = mint(ar, F, sp, v, c, False)
+        else:
+            c.premise("V0>0", ar.gt(F.series_value(ar, sp.is_long, v["b"], v["q"], v["d"], P), 0))
+            c.premise("supply left >= MIN_LEFT", ar.ge(v["S"] - v["s"], self.MIN_LEFT))
+            st1 = redeem(ar, F, sp, st0, v["s"], v, c)
+        nav1 = F.nav_per_token(ar, F.series_value(ar, sp.is_long, st1["b"], st1["q"], st1["d"], P), st1["S"])
+        c.goal("nav1 >= nav0 - 1", ar.ge(nav1, nav0 - 1))
+        return c
+
+
+class RebalanceDilution(Obligation):
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION
+    SLACK = 2  # wei
+
+    def __init__(self, sp: SeriesParams, increase: bool) -> None:
+        self.sp, self.increase = sp, increase
+        self.id = f"fees.rebalance_dilution.{_side[sp.is_long]}.{'up' if increase else 'down'}"
+        self.statement = (f"{sp.name}: a rebalance that {'raises' if increase else 'lowers'} exposure lowers V (and "
+                          f"so NAV per token, supply unchanged) by at most cap x traded notional "
+                          f"({sp.slippage_cap_bps} bps) + the keeper fee charged to the series (0: the reserve pays "
+                          f"it) + {self.SLACK} wei")
+        self.assumptions = POSITION_ASSUMPTIONS + ("the pool fills no better than the oracle and within the cap",)
+
+    def variables(self) -> list[Var]:
+        return position_vars() + [Var("fill", 0, 10**40)]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, sp = Claim(), self.sp
+        r = rebalance(ar, sp, v, self.increase, c, self.F)
+        bound = ar.mul_div_up(ar.max(r.notional, 0), sp.slippage_cap_bps, BPS)
+        c.goal("V0 - V1 <= cap*notional", ar.le(r.v0 - r.v1, bound + self.SLACK))
+        return c
+
+
+__all__ = ["Conservation", "MintRedeemNoProfit", "OthersNav", "RebalanceDilution", "mint", "redeem"]

@@ -1,0 +1,62 @@
+"""All obligations for a parameter set, and the in-process entry point for `levcheck check`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from specs.params import BUNDLED, MarketParams
+
+from . import band, decay, fees, floor
+from .core import Obligation, ObligationResult
+from .solve import check
+
+
+def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
+    """Symbolic obligations (any target, band, state) once; concrete ones per series of `params`."""
+    obs: list[Obligation] = []
+    for is_long in (True, False):
+        obs += [band.Drift(is_long), band.BandExit(is_long), band.Liquidation(is_long)]
+    obs.append(band.FtxCheck())
+    for sp in params.series:
+        obs += [band.Restoration(sp, True), band.Restoration(sp, False), band.Trigger(sp, params.oracle_max_age)]
+    for sp in params.series:
+        obs.append(floor.NoRebalanceBelowFloor(sp, params))
+        obs += [floor.KeeperFeeBelowFloor(sp, params, inc) for inc in (True, False)]
+        obs.append(floor.RipcordBelowFloor(sp, params))
+    for action in floor.ReserveFlow.ACTIONS:
+        for is_long in ((True, False) if action in ("borrow", "repay", "absorb_bad_debt") else (True,)):
+            obs.append(floor.ReserveFlow(action, is_long))
+    obs += [fees.Conservation(params, False), fees.Conservation(params, True)]
+    for sp in params.series:
+        obs += [fees.MintRedeemNoProfit(sp, False), fees.MintRedeemNoProfit(sp, True)]
+        obs += [fees.OthersNav(sp, "mint"), fees.OthersNav(sp, "redeem")]
+        obs += [fees.RebalanceDilution(sp, inc) for inc in (True, False)]
+    obs += [decay.RoundTripDecay(True), decay.RoundTripDecay(False)]
+    return _unique(obs)
+
+
+def _unique(obs: list[Obligation]) -> list[Obligation]:
+    """Two series with the same direction get distinct ids (suffix = position in params.series)."""
+    seen: dict[str, int] = {}
+    for ob in obs:
+        seen[ob.id] = seen.get(ob.id, 0) + 1
+    counts: dict[str, int] = {}
+    for ob in obs:
+        if seen[ob.id] > 1:
+            counts[ob.id] = counts.get(ob.id, 0) + 1
+            ob.id = f"{ob.id}#{counts[ob.id]}"
+    return obs
+
+
+def run_proofs(
+    params: MarketParams = BUNDLED,
+    timeout_s: float = 10.0,
+    dump_smt: str | Path | None = None,
+    scenario_dir: str | Path | None = None,
+    only: str | None = None,
+) -> list[ObligationResult]:
+    """Decide every obligation for `params` (those whose id starts with `only`, if given)."""
+    return [
+        check(ob, timeout_s=timeout_s, dump_smt=dump_smt, scenario_dir=scenario_dir)
+        for ob in obligations(params)
+        if only is None or ob.id.startswith(only)
+    ]

@@ -1,0 +1,220 @@
+"""Run one obligation: build the query, solve with a timeout, dump it, concretise and replay a model."""
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import z3
+
+from specs.arith import INT, Z3IntArith, Z3RealArith
+
+from .core import Claim, Domain, ExactArith, Obligation, ObligationResult, Status, Var, Z3RoundedArith
+
+
+def _z3_arith(domain: Domain) -> Any:
+    return {Domain.REAL: Z3RealArith, Domain.ROUNDED: Z3RoundedArith, Domain.INT: Z3IntArith}[domain]()
+
+
+def _z3_var(var: Var, domain: Domain) -> Any:
+    return z3.Int(var.name) if domain is Domain.INT else z3.Real(var.name)
+
+
+def _const(x: int | Fraction) -> Any:
+    return z3.RealVal(f"{Fraction(x).numerator}/{Fraction(x).denominator}")
+
+
+def build_query(ob: Obligation, ar: Any = None) -> tuple[list[tuple[str, Any]], Claim, Any]:
+    """The named assertions of the query: domain bounds, premises, rounding side conditions and the
+    negated conjunction of the goals. `ar` may be passed to run a weakened arithmetic (tests)."""
+    ar = ar or _z3_arith(ob.domain)
+    env = {var.name: _z3_var(var, ob.domain) for var in ob.variables()}
+    named: list[tuple[str, Any]] = []
+    for var in ob.variables():
+        x = env[var.name]
+        if var.lo is not None:
+            named.append((f"domain:{var.name}>=lo", x >= _const(var.lo)))
+        if var.hi is not None:
+            named.append((f"domain:{var.name}<=hi", x <= _const(var.hi)))
+    claim = ob.claim(ar, env)
+    named += [(f"premise:{n}", _as_bool(e)) for n, e in claim.premises]
+    named += list(getattr(ar, "side", []))
+    named.append(("negated-goal", z3.Not(z3.And(*[_as_bool(e) for _, e in claim.goals]))))
+    return _dedupe(named), claim, env
+
+
+def _dedupe(named: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    seen: dict[str, int] = {}
+    out = []
+    for n, e in named:
+        seen[n] = seen.get(n, 0) + 1
+        out.append((n if seen[n] == 1 else f"{n}#{seen[n]}", e))
+    return out
+
+
+def _as_bool(e: Any) -> Any:
+    return z3.BoolVal(e) if isinstance(e, bool) else e
+
+
+def to_smt2(named: list[tuple[str, Any]], logic: str) -> str:
+    """SMT-LIB 2 text with every assertion named, for an outside solver."""
+    seen: dict[str, Any] = {}
+    for _, e in named:
+        for c in _consts(e):
+            seen.setdefault(c.decl().name(), c)
+    lines = ["(set-option :produce-unsat-cores true)", f"(set-logic {logic})"]
+    lines += [f"(declare-const |{n}| {c.sort().sexpr()})" for n, c in sorted(seen.items())]
+    for name, e in named:
+        lines.append(f"(assert (! {e.sexpr()} :named |{name}|))")
+    lines += ["(check-sat)", "(get-unsat-core)", "(get-model)"]
+    return "\n".join(lines) + "\n"
+
+
+def _consts(e: Any) -> list[Any]:
+    out, todo, seen = [], [e], set()
+    while todo:
+        t = todo.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.append(t)
+        todo.extend(t.children())
+    return out
+
+
+def _value(model: Any, x: Any) -> Fraction:
+    v = model.eval(x, model_completion=True)
+    if z3.is_int_value(v):
+        return Fraction(v.as_long())
+    if z3.is_rational_value(v):
+        return Fraction(v.numerator_as_long(), v.denominator_as_long())
+    if z3.is_algebraic_value(v):  # irrational root: approximate, the replay decides
+        return Fraction(v.approx(30).as_fraction())
+    raise ValueError(f"cannot read {x} = {v}")
+
+
+def concretise(ob: Obligation, model: Any, env: dict[str, Any]) -> list[dict[str, Any]]:
+    """Candidate concrete points for the replay: exact rationals for REAL obligations; for integral
+    ones the nearest integers first, then floor/ceil variants (the relaxation may land between)."""
+    raw = {name: _value(model, x) for name, x in env.items()}
+    if ob.domain is Domain.REAL:
+        return [raw]
+    nearest = {k: round(v) for k, v in raw.items()}
+    floors = {k: math.floor(v) for k, v in raw.items()}
+    ceils = {k: math.ceil(v) for k, v in raw.items()}
+    cands = [nearest, floors, ceils]
+    return [c for i, c in enumerate(cands) if c not in cands[:i]]
+
+
+def replay(ob: Obligation, values: dict[str, Any], ar: Any = None) -> list[str] | None:
+    """Run the obligation's own claim on concrete values. Returns the failed goal names when every
+    domain bound and premise holds and some goal fails (a real counterexample), else None."""
+    ar = ar or (ExactArith() if ob.domain is Domain.REAL else INT)
+    for var in ob.variables():
+        x = values[var.name]
+        if (var.lo is not None and x < var.lo) or (var.hi is not None and x > var.hi):
+            return None
+    try:
+        claim = ob.claim(ar, values)
+        if not all(bool(e) for _, e in claim.premises):
+            return None
+        failed = [n for n, e in claim.goals if not bool(e)]
+    except (AssertionError, ZeroDivisionError):  # outside a formula's domain (e.g. negative operand)
+        return None
+    return failed or None
+
+
+def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_arith: Any) -> tuple[Any, Any, dict, list, str | None]:
+    """One encoding of the query: (answer, solver, env, core names, smt file)."""
+    dob = ob if domain is ob.domain else _in_domain(ob, domain)
+    named, _, env = build_query(dob, z3_arith(domain) if callable(z3_arith) else z3_arith)
+    logic = "QF_NIA" if domain is Domain.INT else "QF_NRA"
+    solver = z3.SolverFor(logic) if domain is Domain.REAL else z3.Solver()
+    solver.set("timeout", max(1, int(timeout_s * 1000)))
+    trackers = {}
+    for name, e in named:
+        t = z3.Bool(name)
+        trackers[str(t)] = name
+        solver.assert_and_track(e, t)
+    smt_file = None
+    if dump_smt is not None:
+        path = Path(dump_smt) / f"{ob.id}.{domain.value}.smt2"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"; {ob.id} ({domain.value} encoding): {ob.statement}\n" + to_smt2(named, logic))
+        smt_file = str(path)
+    answer = solver.check()
+    core = sorted(trackers.get(str(c), str(c)) for c in solver.unsat_core()) if answer == z3.unsat else []
+    return answer, solver, env, core, smt_file
+
+
+def _in_domain(ob: Obligation, domain: Domain) -> Obligation:
+    import copy
+
+    clone = copy.copy(ob)
+    clone.domain = domain
+    return clone
+
+
+def encodings(ob: Obligation) -> list[Domain]:
+    """The encodings tried in order. A ROUNDED obligation is first tried on the sound real relaxation
+    (fast); if that finds a model, the exact integer encoding (QF_NIA) decides it or yields an integral
+    model to replay."""
+    return [Domain.ROUNDED, Domain.INT] if ob.domain is Domain.ROUNDED else [ob.domain]
+
+
+def check(
+    ob: Obligation,
+    timeout_s: float = 10.0,
+    dump_smt: str | Path | None = None,
+    z3_arith: Any = None,
+    replay_arith: Any = None,
+    scenario_dir: str | Path | None = None,
+) -> ObligationResult:
+    """Decide one obligation within `timeout_s` (shared by its encodings). `z3_arith` (an Arith, or
+    a callable domain -> Arith) and `replay_arith` substitute weakened arithmetics (tests)."""
+    t0 = time.perf_counter()
+    res = ObligationResult(
+        id=ob.id, family=ob.family, statement=ob.statement, status=Status.UNKNOWN, seconds=0.0,
+        domain=ob.domain.value, assumptions=ob.assumptions, relaxation=ob.relaxation,
+    )
+    reasons = []
+    for domain in encodings(ob):
+        left = timeout_s - (time.perf_counter() - t0)
+        if left <= 0.05:
+            reasons.append(f"{domain.value}: no time left")
+            break
+        answer, solver, env, core, smt_file = _solve(ob, domain, left, dump_smt, z3_arith)
+        res.smt_file = smt_file or res.smt_file
+        res.encoding = domain.value
+        if answer == z3.unsat:
+            res.status, res.core, res.reason = Status.PROVED, core, ""
+            break
+        if answer == z3.unknown:
+            reasons.append(f"{domain.value}: {solver.reason_unknown() or 'unknown'}")
+            continue
+        model = solver.model()
+        dob = _in_domain(ob, domain)
+        for cand in concretise(dob, model, env):
+            failed = replay(ob, cand, replay_arith)
+            if failed:
+                res.status, res.failed_goals, res.reason = Status.COUNTEREXAMPLE, failed, f"replayed ({domain.value} model)"
+                res.values = {k: str(v) for k, v in cand.items()}
+                if scenario_dir is not None:
+                    from .scenario import write_scenario
+
+                    res.scenario_file = write_scenario(ob, cand, scenario_dir)
+                break
+        if res.status is Status.COUNTEREXAMPLE:
+            break
+        res.status = Status.POTENTIAL
+        res.values = {k: str(_value(model, x)) for k, x in env.items()}
+        reasons.append(f"{domain.value}: model did not replay on the concrete formulas")
+    if res.status is not Status.PROVED and res.status is not Status.COUNTEREXAMPLE:
+        res.reason = "; ".join(reasons)
+        if res.status is Status.POTENTIAL and any("unknown" in r or "timeout" in r or "canceled" in r for r in reasons[1:]):
+            res.reason += " (the exact encoding did not finish)"
+    res.seconds = time.perf_counter() - t0
+    return res
