@@ -97,6 +97,9 @@ def run_analysis(
     entries = load_triage(triage) if triage else []
     findings, stale = apply_triage(findings, entries)
     contracts = sorted({c.name for c in sl.contracts if not c.is_interface})
+    ran = {d.ARGUMENT for d, _ in detectors}
+    # Stale means "its detector ran on its contract and found nothing to accept".
+    stale = [e for e in stale if e.detector in ran and e.contract in contracts]
     t4 = time.perf_counter()
     return AnalysisResult(
         src=str(src_dir),

@@ -1,9 +1,10 @@
 """External calls follow the state updates they depend on, or the entry point holds a re-entrancy lock.
 
-A state write after a state-changing external call (on some path) is accepted only when the written
-value depends on that call: on its result (`baseHeld += out`) or on an amount it was passed
-(`quoteHeld += amount` after `borrow(amount)`): such an update records the call's effect and cannot
-come first. Any other write should precede the call (checks-effects-interactions)."""
+A state write that may follow state-changing external calls is accepted only when the written value
+depends on one of them: on its result (`baseHeld += out`) or on an amount it was passed
+(`quoteHeld += amount` after `borrow(amount)`): such an update records a call's effect and cannot come
+before it. A write that depends on none of them could precede them all, and should
+(checks-effects-interactions)."""
 from __future__ import annotations
 
 from slither.core.cfg.node import Node
@@ -79,10 +80,10 @@ def _late_writes(f: Function) -> list[tuple[Node, StateVariable, Node]]:
         var = state_written(ir)
         if var is not None and facts:
             closure = {id(v) for r in ir.read for v in deps.closure(r)}
-            for call in facts:
-                if not _depends_on(call, closure):
-                    found.setdefault((id(node), var.name), (node, var, call_nodes[id(call)]))
-                    break
+            # Depending on one earlier call pins the write after it, and so after every call before it.
+            if not any(_depends_on(call, closure) for call in facts):
+                first = min((call_nodes[id(c)] for c in facts), key=lambda n: n.source_mapping.start)
+                found.setdefault((id(node), var.name), (node, var, first))
         if is_state_changing_call(ir):
             call_nodes[id(ir)] = node
             return facts | {ir}
