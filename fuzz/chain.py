@@ -222,49 +222,53 @@ class Chain:
             out.append(c.call(var.name, self.addr[var.key]) if var.key else c.call(var.name))
         return out
 
-    def state(self, donated: tuple = ()) -> SystemState:
-        vals = iter(self.read_raw())
-        params = self.market.params
-        nxt = lambda: next(vals)  # noqa: E731
-        price, updated = nxt(), nxt()
-        pool = [nxt() for _ in range(5)]
-        res = [nxt() for _ in range(11)]
-        series = []
-        for i, lbl in enumerate(self.series_labels):
-            b, q, d, supply, last = nxt(), nxt(), nxt(), nxt(), nxt()
-            bals = tuple(sorted((h, x) for h, x in ((h, nxt()) for h in self.holders) if x))
-            series.append(SeriesState(lbl, params.series[i], b, q, d, supply, last, bals))
-        supplies, balances = [], []
-        for t in TOKENS:
-            supplies.append((t, nxt()))
-            balances += [(t, h, x) for h, x in ((h, nxt()) for h in self.holders) if x]
-        return SystemState(
-            time=self.evm.time,
-            price=price,
-            updated_at=updated,
-            max_age=params.oracle_max_age,
-            pool_reserve_base=pool[0],
-            pool_reserve_quote=pool[1],
-            pool_pending_fee_base=pool[2],
-            pool_pending_fee_quote=pool[3],
-            pool_total_shares=pool[4],
-            floor_bps=params.floor_bps,
-            idle_base=res[0],
-            idle_quote=res[1],
-            last_allocation=res[2],
-            last_checkpoint=res[3],
-            fees_received=res[4],
-            allocated_base=res[5],
-            allocated_quote=res[6],
-            injected_base=res[7],
-            injected_quote=res[8],
-            keeper_paid=res[9],
-            bad_debt=res[10],
-            series=tuple(series),
-            balances=tuple(sorted(balances)),
-            supplies=tuple(supplies),
-            donated=tuple(donated),
-        )
+    def state(self, donated: tuple = (), raw: list[int] | None = None) -> SystemState:
+        return state_from_raw(self.read_raw() if raw is None else raw, self.market.params, self.series_labels, self.holders, self.evm.time, donated)
+
+
+def state_from_raw(raw: list[int], params: Any, series_labels: tuple[str, ...], holders: tuple[str, ...], time: int, donated: tuple) -> SystemState:
+    """Assemble a `SystemState` from the values of `Chain._state_vars` order (both sides use this)."""
+    vals = iter(raw)
+    nxt = vals.__next__
+    price, updated = nxt(), nxt()
+    pool = [nxt() for _ in range(5)]
+    res = [nxt() for _ in range(11)]
+    series = []
+    for i, lbl in enumerate(series_labels):
+        b, q, d, supply, last = nxt(), nxt(), nxt(), nxt(), nxt()
+        bals = tuple((h, x) for h, x in ((h, nxt()) for h in holders) if x)
+        series.append(SeriesState(lbl, params.series[i], b, q, d, supply, last, bals))
+    supplies, balances = [], []
+    for t in TOKENS:
+        supplies.append((t, nxt()))
+        balances += [(t, h, x) for h, x in ((h, nxt()) for h in holders) if x]
+    return SystemState(
+        time=time,
+        price=price,
+        updated_at=updated,
+        max_age=params.oracle_max_age,
+        pool_reserve_base=pool[0],
+        pool_reserve_quote=pool[1],
+        pool_pending_fee_base=pool[2],
+        pool_pending_fee_quote=pool[3],
+        pool_total_shares=pool[4],
+        floor_bps=params.floor_bps,
+        idle_base=res[0],
+        idle_quote=res[1],
+        last_allocation=res[2],
+        last_checkpoint=res[3],
+        fees_received=res[4],
+        allocated_base=res[5],
+        allocated_quote=res[6],
+        injected_base=res[7],
+        injected_quote=res[8],
+        keeper_paid=res[9],
+        bad_debt=res[10],
+        series=tuple(series),
+        balances=tuple(balances),
+        supplies=tuple(supplies),
+        donated=tuple(donated),
+    )
 
 
 def checksum(addr: str) -> str:

@@ -90,3 +90,25 @@ def _dispatch(m: Model, step: Step, who: str, now: int):
     if a == "inject":
         return m.inject(who, g("base"), g("quote"), now)
     raise ValueError(f"unknown action {a!r}")
+
+
+def model_raw(m: Model, series_labels: tuple[str, ...], holders: tuple[str, ...]) -> list[int]:
+    """The model's state variables in `Chain._state_vars` order (compared with the storage read as is)."""
+    o, p, r = m.oracle, m.pool, m.reserve
+    out = [o.price, o.updated_at, p.reserve_base, p.reserve_quote, p.pending_fee_base, p.pending_fee_quote, p.total_shares]
+    out += [
+        r.idle_base, r.idle_quote, r.last_allocation, r.last_checkpoint, r.fees_received, r.allocated_base,
+        r.allocated_quote, r.injected_base, r.injected_quote, r.keeper_paid, r.bad_debt,
+    ]
+    for lbl in series_labels:
+        s = m.series[lbl]
+        tok = m.tokens[lbl]
+        out += [s.base_held, s.quote_held, r.debt_of.get(lbl, 0), tok.total_supply, s.last_rebalance]
+        bal = tok.balances
+        out += [bal.get(h, 0) for h in holders]
+    for t in TOKENS:
+        tok = m.tokens[t]
+        bal = tok.balances
+        out.append(tok.total_supply)
+        out += [bal.get(h, 0) for h in holders]
+    return out

@@ -14,12 +14,13 @@ from levcheck.build import Artifacts, build_contracts
 from levcheck.deploy import deploy_market
 from levcheck.evm import open_backend
 from specs.invariants import Outcome, Violation, check_all
-from specs.model import Model, model_state
+from specs.model import Model
 from specs.params import MarketParams
 from specs.state import SystemState, diff
 
 from . import modelside
-from .chain import Chain
+from .chain import Chain, state_from_raw
+from .fastevm import analysed_pyrevm
 from .scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Scenario, Step
 
 
@@ -97,7 +98,12 @@ class Session:
         self.params, self.actors, self.backend = params, tuple(actors), backend
         if artifacts is None:
             artifacts = build_contracts(extra_sources=sources)
-        self.evm = open_backend(backend, labels=self.actors) if backend in ("web3", "eth-tester") else open_backend(backend)
+        if backend == "pyrevm":
+            self.evm = analysed_pyrevm()
+        elif backend in ("web3", "eth-tester"):
+            self.evm = open_backend(backend, labels=self.actors)
+        else:
+            self.evm = open_backend(backend)
         start = self.evm.time
         market = deploy_market(self.evm, params, artifacts=artifacts)
         self.model = Model.deploy(params, start)
@@ -137,8 +143,10 @@ class Session:
     def _donated(self) -> tuple:
         return tuple(sorted((h, t, a) for (h, t), a in self.donated.items() if a))
 
-    def model_state(self) -> SystemState:
-        return model_state(self.model, self.evm.time, self.holders, self._donated())
+    def model_state(self, raw: list[int] | None = None) -> SystemState:
+        if raw is None:
+            raw = modelside.model_raw(self.model, self.chain.series_labels, self.holders)
+        return state_from_raw(raw, self.params, self.chain.series_labels, self.holders, self.evm.time, self._donated())
 
     def step(self, index: int, step: Step) -> StepReport:
         now = self.evm.time
@@ -152,13 +160,15 @@ class Session:
         report.differences = compare_outcomes(m_out, c_out)
         if step.action != "warp" and self.evm.time != now + n_tx:
             report.differences.append(f"clock: the model took {n_tx} transaction(s), the EVM {self.evm.time - now}")
-        ms = self.model_state()
-        cs = self.chain.state(self._donated())
-        report.differences += compare_states(ms, cs)
+        m_raw = modelside.model_raw(self.model, self.chain.series_labels, self.holders)
+        c_raw = self.chain.read_raw()
+        ms = self.model_state(m_raw)
         prev = self.prev_state
-        if ms == cs:
+        if m_raw == c_raw:  # identical storage: one state, invariants checked once for both sides
             report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
         else:
+            cs = self.chain.state(self._donated(), c_raw)
+            report.differences += compare_states(ms, cs)
             report.violations = [f"model: {v}" for v in check_all(ms, prev, m_out)] + [f"EVM: {v}" for v in check_all(cs, prev, c_out)]
         self.prev_state = ms
         return report

@@ -62,14 +62,23 @@ class SystemState:
 
     # ------------------------------------------------------------------ lookups
 
+    def _memo(self) -> dict:
+        # derived values are computed once per snapshot (the dataclass is frozen, its fields never change)
+        memo = self.__dict__.get("_memo_")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_memo_", memo)
+        return memo
+
     def balance(self, token: str, holder: str) -> int:
-        for s in self.series:
-            if s.label == token:
-                return dict(s.balances).get(holder, 0)
-        for t, h, a in self.balances:
-            if t == token and h == holder:
-                return a
-        return 0
+        memo = self._memo()
+        table = memo.get("balances")
+        if table is None:
+            table = {(t, h): a for t, h, a in self.balances}
+            for s in self.series:
+                table.update({(s.label, h): a for h, a in s.balances})
+            memo["balances"] = table
+        return table.get((token, holder), 0)
 
     def supply(self, token: str) -> int:
         return dict(self.supplies)[token]
@@ -90,7 +99,11 @@ class SystemState:
         return self.price > 0 and self.time <= self.updated_at + self.max_age
 
     def value(self, s: SeriesState) -> int:
-        return F.series_value(INT, s.is_long, s.base_held, s.quote_held, s.debt, self.price)
+        key = ("value", s.label)
+        memo = self._memo()
+        if key not in memo:
+            memo[key] = F.series_value(INT, s.is_long, s.base_held, s.quote_held, s.debt, self.price)
+        return memo[key]
 
     def exposure(self, s: SeriesState) -> int:
         return F.exposure(INT, s.is_long, s.base_held, s.debt, self.price)
@@ -103,11 +116,20 @@ class SystemState:
         return F.nav_per_token(INT, self.value(s), s.total_supply)
 
     def equity_quote(self) -> int:
+        memo = self._memo()
+        if "equity" not in memo:
+            memo["equity"] = self._equity_quote()
+        return memo["equity"]
+
+    def _equity_quote(self) -> int:
         loans = [F.loan_value_quote(INT, s.is_long, s.base_held, s.quote_held, s.debt, self.price) for s in self.series]
         return F.reserve_equity_quote(INT, self.idle_base, self.idle_quote, self.price, loans)
 
     def floor_quote(self) -> int:
-        return F.floor_quote(INT, self.floor_bps, [self.value(s) for s in self.series])
+        memo = self._memo()
+        if "floor" not in memo:
+            memo["floor"] = F.floor_quote(INT, self.floor_bps, [self.value(s) for s in self.series])
+        return memo["floor"]
 
     def above_floor(self) -> bool:
         return self.equity_quote() >= self.floor_quote()
