@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {ERC20Base} from "./ERC20Base.sol";
 import {FixedPointMath} from "./FixedPointMath.sol";
-import {IPriceOracle, IReservePool, ISpotPool} from "./Interfaces.sol";
+import {ILeveragedSeries, IPriceOracle, IReservePool, ISpotPool} from "./Interfaces.sol";
 import {ReentrancyLock} from "./ReentrancyLock.sol";
 import {SeriesMath} from "./SeriesMath.sol";
 import {TokenTransfer} from "./TokenTransfer.sol";
@@ -13,7 +13,7 @@ import {TokenTransfer} from "./TokenTransfer.sol";
 ///         change on a rebalance; holders gain and lose through NAV per token. It holds BASE and
 ///         QUOTE and owes its debt to the ReservePool. Every parameter is immutable. SPEC.md
 ///         "LeveragedToken".
-contract LeveragedToken is ERC20Base, ReentrancyLock {
+contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
     using FixedPointMath for uint256;
 
     uint256 internal constant WAD = 1e18;
@@ -60,6 +60,8 @@ contract LeveragedToken is ERC20Base, ReentrancyLock {
     error NotAboveRipcord(uint256 leverage);
     /// @notice settleInsolvency() on a series with positive value or no debt.
     error NotInsolvent();
+    /// @notice A zero reserve address.
+    error ZeroAddress();
 
     event Minted(address indexed account, uint256 quoteIn, uint256 fee, uint256 shares);
     event Redeemed(address indexed account, uint256 shares, uint256 quoteOut, uint256 fee);
@@ -117,6 +119,7 @@ contract LeveragedToken is ERC20Base, ReentrancyLock {
         uint256 redeemFeeBps_,
         uint256 keeperFee_
     ) ERC20Base(name_, symbol_) {
+        if (reserve_ == address(0)) revert ZeroAddress();
         _validate(levels_, fallbackInterval_, slippageCapBps_, mintFeeBps_, redeemFeeBps_, keeperFee_);
         reserve = reserve_;
         isLong = isLong_;
@@ -304,10 +307,12 @@ contract LeveragedToken is ERC20Base, ReentrancyLock {
         uint256 equity = IReservePool(reserve).equityQuote();
         uint256 floor_ = IReservePool(reserve).floorQuote();
         if (equity < floor_) revert BelowFloor(equity, floor_);
-        Trigger trigger;
-        if (lev < minLev || lev > maxLev) trigger = Trigger.Band;
-        else if (block.timestamp >= lastRebalance + fallbackInterval) trigger = Trigger.Fallback;
-        else revert NotTriggered(lev);
+        // Out of band -> Band; in band -> Fallback if due, else not triggered.
+        Trigger trigger = Trigger.Band;
+        if (lev >= minLev && lev <= maxLev) {
+            if (block.timestamp < lastRebalance + fallbackInterval) revert NotTriggered(lev);
+            trigger = Trigger.Fallback;
+        }
         _restore(trigger, p, v, lev);
     }
 

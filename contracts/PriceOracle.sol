@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IPriceOracle} from "./Interfaces.sol";
+
 /// @title PriceOracle
 /// @notice A keeper-pushed mark price (QUOTE per BASE, WAD) with its timestamp. Consumers read
 ///         `price()`, which refuses a zero or stale price.
-contract PriceOracle {
+contract PriceOracle is IPriceOracle {
     /// @notice Only the keeper may push prices.
     error NotKeeper();
     /// @notice No price has been pushed, or a zero price was pushed.
     error ZeroPrice();
     /// @notice The last price is older than `maxAge` seconds.
     error StalePrice(uint256 updatedAt, uint256 nowTs);
+    /// @notice A zero keeper address.
+    error ZeroAddress();
 
     event PriceUpdated(uint256 price, uint256 updatedAt);
 
@@ -24,6 +28,7 @@ contract PriceOracle {
     uint256 public updatedAt;
 
     constructor(address keeper_, uint256 maxAge_) {
+        if (keeper_ == address(0)) revert ZeroAddress();
         keeper = keeper_;
         maxAge = maxAge_;
     }

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {FixedPointMath} from "./FixedPointMath.sol";
-import {IPriceOracle, ISpotPool, ILeveragedSeries} from "./Interfaces.sol";
+import {IPriceOracle, IReservePool, ISpotPool, ILeveragedSeries} from "./Interfaces.sol";
 import {ReentrancyLock} from "./ReentrancyLock.sol";
 import {SeriesMath} from "./SeriesMath.sol";
 import {TokenTransfer} from "./TokenTransfer.sol";
@@ -11,7 +11,7 @@ import {TokenTransfer} from "./TokenTransfer.sol";
 /// @notice One per BASE market, shared by all its series: lends QUOTE to long series and BASE to
 ///         short series, pays keepers, receives fees and injections, absorbs bad debt and publishes
 ///         its health. SPEC.md "ReservePool".
-contract ReservePool is ReentrancyLock {
+contract ReservePool is IReservePool, ReentrancyLock {
     using FixedPointMath for uint256;
 
     uint256 internal constant WAD = 1e18;
@@ -37,6 +37,8 @@ contract ReservePool is ReentrancyLock {
     error TooEarly(uint256 nextAllowed);
     /// @notice An injection of nothing.
     error ZeroAmount();
+    /// @notice A zero address among the constructor arguments.
+    error ZeroAddress();
 
     event SeriesRegistered(address indexed series, bool isLong, uint256 keeperFee);
     event Borrowed(address indexed series, uint256 amount);
@@ -87,6 +89,10 @@ contract ReservePool is ReentrancyLock {
         uint256 feePeriod_,
         address admin_
     ) {
+        if (
+            base_ == address(0) || quote_ == address(0) || oracle_ == address(0) || pool_ == address(0)
+                || admin_ == address(0)
+        ) revert ZeroAddress();
         if (floorBps_ > BPS) revert InvalidFloor();
         base = base_;
         quote = quote_;
@@ -268,7 +274,7 @@ contract ReservePool is ReentrancyLock {
         returns (uint256 equity, uint256 floor_, uint256 lent, uint256 idle)
     {
         idle = SeriesMath.assetsQuote(idleBase, idleQuote, p);
-        uint256 positiveValue;
+        uint256 positiveValue = 0;
         uint256 n = series.length;
         for (uint256 i = 0; i < n; ++i) {
             address s = series[i];

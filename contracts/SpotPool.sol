@@ -2,13 +2,14 @@
 pragma solidity 0.8.28;
 
 import {FixedPointMath} from "./FixedPointMath.sol";
+import {ISpotPool} from "./Interfaces.sol";
 import {ReentrancyLock} from "./ReentrancyLock.sol";
 import {TokenTransfer} from "./TokenTransfer.sol";
 
 /// @title SpotPool
 /// @notice A constant-product BASE/QUOTE pool with a swap fee, of which a protocol share accrues as
 ///         pending protocol fees for the fee recipient (the ReservePool). SPEC.md "SpotPool".
-contract SpotPool is ReentrancyLock {
+contract SpotPool is ISpotPool, ReentrancyLock {
     using FixedPointMath for uint256;
 
     uint256 internal constant BPS = 10_000;
@@ -42,7 +43,7 @@ contract SpotPool is ReentrancyLock {
     event Swap(address indexed sender, address indexed tokenIn, uint256 amountIn, uint256 amountOut, uint256 protocolFee);
     event LiquidityAdded(address indexed provider, uint256 baseAmount, uint256 quoteAmount, uint256 shares);
     event LiquidityRemoved(address indexed provider, uint256 baseAmount, uint256 quoteAmount, uint256 shares);
-    event FeeRecipientSet(address recipient);
+    event FeeRecipientSet(address indexed recipient);
     event ProtocolFeesCollected(address indexed recipient, uint256 baseAmount, uint256 quoteAmount);
 
     address public immutable base;
@@ -62,6 +63,7 @@ contract SpotPool is ReentrancyLock {
     mapping(address => uint256) public sharesOf;
 
     constructor(address base_, address quote_, uint256 feeBps_, uint256 protocolShareBps_) {
+        if (base_ == address(0) || quote_ == address(0) || base_ == quote_) revert InvalidToken();
         if (feeBps_ > MAX_FEE_BPS || protocolShareBps_ > BPS) revert InvalidFee();
         base = base_;
         quote = quote_;

@@ -74,6 +74,7 @@ def test_test_token_erc20(w):
 
 def test_oracle_set_price_and_freshness(w):
     m, alice, _ = w
+    reverts("ZeroAddress", m.evm.deploy, m.artifacts["PriceOracle"], "0x" + "0" * 40, 100, sender=alice)
     o = m.evm.deploy(m.artifacts["PriceOracle"], m.oracle_keeper, 100, sender=alice)
     assert (o.call("keeper"), o.call("maxAge"), o.call("latestPrice")) == (m.oracle_keeper, 100, 0)
     reverts("ZeroPrice", o.call, "price")
@@ -96,6 +97,8 @@ def test_pool_constructor_and_fee_recipient(w):
     art, b, q = m.artifacts["SpotPool"], m.base.address, m.quote.address
     reverts("InvalidFee", m.evm.deploy, art, b, q, 101, 0, sender=alice)
     reverts("InvalidFee", m.evm.deploy, art, b, q, 30, 10_001, sender=alice)
+    reverts("InvalidToken", m.evm.deploy, art, b, b, 30, 0, sender=alice)
+    reverts("InvalidToken", m.evm.deploy, art, "0x" + "0" * 40, q, 30, 0, sender=alice)
     pool = m.evm.deploy(art, b, q, 100, 10_000, sender=alice)  # the maxima are allowed
     assert (pool.call("base"), pool.call("quote"), pool.call("feeBps"), pool.call("deployer")) == (b, q, 100, alice)
     reverts("NotDeployer", pool.transact, "setFeeRecipient", alice, sender=m.deployer)

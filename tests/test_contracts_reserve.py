@@ -87,6 +87,12 @@ def test_constructor_rejects_a_floor_above_100_percent(w):
     m, alice, _, _ = w
     args = (m.base.address, m.quote.address, m.oracle.address, m.pool.address)
     reverts("InvalidFloor", m.evm.deploy, m.artifacts["ReservePool"], *args, 10_001, 86_400, alice, sender=alice)
+    for i in range(4):
+        bad = list(args)
+        bad[i] = "0x" + "0" * 40
+        reverts("ZeroAddress", m.evm.deploy, m.artifacts["ReservePool"], *bad, 1_000, 86_400, alice, sender=alice)
+    reverts("ZeroAddress", m.evm.deploy, m.artifacts["ReservePool"], *args, 1_000, 86_400, "0x" + "0" * 40,
+            sender=alice)
     r = m.evm.deploy(m.artifacts["ReservePool"], *args, 10_000, 86_400, alice, sender=alice)
     assert (r.call("floorBps"), r.call("feePeriod"), r.call("admin"), r.call("oracle")) == (10_000, 86_400, alice,
                                                                                              m.oracle.address)

@@ -83,6 +83,12 @@ def test_constructor_rejects_unsafe_parameters(w, change, error):
     reverts(error, m.evm.deploy, m.artifacts["LeveragedToken"], *series_ctor_args(m.reserve.address, sp), sender=m.deployer)
 
 
+def test_constructor_rejects_a_zero_reserve(w):
+    m = w[0]
+    args = series_ctor_args("0x" + "0" * 40, SeriesParams(is_long=True))
+    reverts("ZeroAddress", m.evm.deploy, m.artifacts["LeveragedToken"], *args, sender=m.deployer)
+
+
 def test_constructor_records_every_parameter_as_immutable(w):
     m = w[0]
     for s, sp in zip(m.series, m.params.series):
