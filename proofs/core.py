@@ -153,6 +153,14 @@ class Z3RoundedArith(Z3RealArith):
         self.side.append((f"rounding:{e}", self.z3.And(e >= 0, e < 1)))
         return e
 
+    def _sign(self, a: Any, b: Any, r: Any, up: bool) -> None:
+        """Integer facts the relaxation would lose, sound for the formulas' domain (a, b >= 0):
+        floor(x) >= 0; ceil(x) >= 1 when x > 0; both are 0 when x == 0."""
+        z3, n = self.z3, len(self.side)
+        nonneg = z3.And(a >= 0, b >= 0)
+        fact = z3.And(r >= 0, z3.Implies(a * b == 0, r == 0), z3.Implies(a * b > 0, r >= 1) if up else True)
+        self.side.append((f"rounding:int-facts{n}", z3.Implies(nonneg, fact)))
+
     @staticmethod
     def _concrete(*xs: Any) -> bool:
         return all(isinstance(x, int) for x in xs)
@@ -160,9 +168,13 @@ class Z3RoundedArith(Z3RealArith):
     def mul_div_down(self, a: Any, b: Any, c: Any) -> Any:
         if self._concrete(a, b, c):  # parameters only: the exact integer result, no error term
             return IntArith().mul_div_down(a, b, c)
-        return a * b / c - self._err("down")
+        r = a * b / c - self._err("down")
+        self._sign(a, b, r, False)
+        return r
 
     def mul_div_up(self, a: Any, b: Any, c: Any) -> Any:
         if self._concrete(a, b, c):
             return IntArith().mul_div_up(a, b, c)
-        return a * b / c + self._err("up")
+        r = a * b / c + self._err("up")
+        self._sign(a, b, r, True)
+        return r

@@ -8,7 +8,7 @@ from specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .floor import ROUNDED_RELAXATION
-from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, nonzero_out, position_vars, rebalance
+from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, V_MIN, nonzero_out, position_vars, rebalance, rebalance_lev_hi
 
 _side = {True: "long", False: "short"}
 FILL_ASSUMPTION = "every swap fills no better than the oracle price and within the slippage cap (else it reverts)"
@@ -60,7 +60,9 @@ def mint(ar: Arith, F: Any, sp: SeriesParams, v: dict[str, Any], c: Claim, boots
     net = x - fee
     v0 = F.series_value(ar, L, b, q, d, P)
     if not bootstrap:
-        c.premise("V0>0", ar.gt(v0, 0))
+        c.premise("V0>=V_MIN", ar.ge(v0, V_MIN))
+        if not L:
+            c.premise("short: b<=d", ar.le(b, d))
     if bootstrap and L:
         dd = ar.mul_div_down(net, sp.target_lev - WAD, WAD)
         spend, sell = net + dd, 0
@@ -86,6 +88,13 @@ def mint(ar: Arith, F: Any, sp: SeriesParams, v: dict[str, Any], c: Claim, boots
     return dict(b=b1, q=q1, d=d1, S=S + shares, shares=shares, v0=v0, v1=v1, S0=S)
 
 
+def redeem_slices(ar: Arith, F: Any, st: dict[str, Any], shares: Any) -> dict[str, Any]:
+    """The series after a redeem of `shares`: holdings minus the slices SPEC redeem() step 2 takes."""
+    b, q, d, S = st["b"], st["q"], st["d"], st["S"]
+    rb, rq, rd = F.pro_rata_down(ar, b, shares, S), F.pro_rata_down(ar, q, shares, S), F.pro_rata_up(ar, d, shares, S)
+    return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares)
+
+
 def redeem(ar: Arith, F: Any, sp: SeriesParams, st: dict[str, Any], shares: Any, v: dict[str, Any], c: Claim) -> dict[str, Any]:
     """SPEC redeem(): the redeemer's slice, its swaps (fills f2, f3 free within limits), fee."""
     P, L, cap = v["P"], sp.is_long, sp.slippage_cap_bps
@@ -109,7 +118,7 @@ def redeem(ar: Arith, F: Any, sp: SeriesParams, st: dict[str, Any], shares: Any,
         c.premise("quote covers the buy", ar.ge(rq, f2))
         gross = rq - f2 + f3
     fee = F.fee_up(ar, gross, sp.redeem_fee_bps)
-    return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares, out=gross - fee)
+    return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares, out=gross - fee, gross=gross)
 
 
 def _flow_vars() -> list[Var]:
@@ -136,7 +145,103 @@ class MintRedeemNoProfit(Obligation):
         c, F = Claim(), self.F
         st = mint(ar, F, self.sp, v, c, self.bootstrap)
         out = redeem(ar, F, self.sp, st, st["shares"], v, c)["out"]
-        c.goal("quoteOut <= quoteIn", ar.le(out, v["x"]))
+        c.goal("quoteOut <= quoteIn", ar.lt(out, v["x"] + 1))  # <=> out <= x on integers
+        return c
+
+
+def mint_slack(sp: SeriesParams) -> int:
+    """Wei of value a mint can gain by rounding: 0 for a long (QUOTE debt is exact); 1 for a short, whose
+    BASE holdings (floor) and BASE debt (ceil) are valued with opposite roundings."""
+    return 0 if sp.is_long else 1
+
+
+class MintValueLemma(Obligation):
+    """Lemma for the pro-rata mint: the realised value change never exceeds the net deposit, and the
+    shares are at most S * dV / V0."""
+
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION
+
+    def __init__(self, sp: SeriesParams) -> None:
+        self.sp = sp
+        self.id = f"fees.mint_redeem.{_side[sp.is_long]}.lemma_mint"
+        self.statement = (f"{sp.name}: a pro-rata mint raises V by at most the net deposit + {mint_slack(sp)} wei, and "
+                          "shares * V0 <= S * dV")
+        self.assumptions = POSITION_ASSUMPTIONS + (FILL_ASSUMPTION,)
+
+    def variables(self) -> list[Var]:
+        return position_vars() + _flow_vars()
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F = Claim(), self.F
+        st = mint(ar, F, self.sp, v, c, False)
+        net = v["x"] - F.fee_up(ar, v["x"], self.sp.mint_fee_bps)
+        k = mint_slack(self.sp)
+        c.goal(f"dV <= net + {k}", ar.lt(st["v1"] - st["v0"], net + k + 1))  # <=> dV <= net + k on integers
+        c.goal("shares*V0 <= S*dV", ar.le(st["shares"] * st["v0"], v["S"] * (st["v1"] - st["v0"])))
+        return c
+
+
+class RedeemValueLemma(Obligation):
+    """Lemma for any redeem: the gross QUOTE paid is at most the slice's share of V plus 2 wei."""
+
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION
+
+    def __init__(self, sp: SeriesParams) -> None:
+        self.sp = sp
+        self.id = f"fees.mint_redeem.{_side[sp.is_long]}.lemma_redeem"
+        self.statement = f"{sp.name}: redeeming s of S tokens pays gross QUOTE (before fee) <= (V + 2) * s / S"
+        self.assumptions = POSITION_ASSUMPTIONS + (FILL_ASSUMPTION, "0 < s <= S")
+
+    def variables(self) -> list[Var]:
+        return position_vars() + _flow_vars() + [Var("s", 1, AMOUNT_MAX, "shares redeemed")]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F, sp = Claim(), self.F, self.sp
+        val = F.series_value(ar, sp.is_long, v["b"], v["q"], v["d"], v["P"])
+        c.premise("V>=V_MIN", ar.ge(val, V_MIN))
+        c.premise("s<=S", ar.le(v["s"], v["S"]))
+        st = dict(b=v["b"], q=v["q"], d=v["d"], S=v["S"])
+        out = redeem(ar, F, sp, st, v["s"], v, c)
+        gross = out["gross"]
+        c.goal("gross*S <= (V+2)*s", ar.le(gross * v["S"], (val + 2) * v["s"]))
+        c.goal("fee<=gross", ar.ge(out["out"], 0))
+        return c
+
+
+class MintRedeemComposed(Obligation):
+    """Mint then redeem, closed from the two lemmas: only the lemmas' conclusions are assumed about
+    the trades, so this query is small; it is proved only if both lemmas are."""
+
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION + "; the trades enter only through the two lemmas' conclusions"
+
+    def __init__(self, sp: SeriesParams) -> None:
+        self.sp = sp
+        self.lemmas = [MintValueLemma(sp), RedeemValueLemma(sp)]
+        self.id = f"fees.mint_redeem.{_side[sp.is_long]}"
+        self.statement = (f"{sp.name}: a mint followed by redeeming the shares it returned, at the same price, never "
+                          "pays out more QUOTE than was paid in (from lemma_mint and lemma_redeem)")
+        self.assumptions = POSITION_ASSUMPTIONS + (FILL_ASSUMPTION,)
+
+    def variables(self) -> list[Var]:
+        return [Var("x", 1, AMOUNT_MAX), Var("V0", V_MIN, AMOUNT_MAX), Var("S", 1, AMOUNT_MAX),
+                Var("dV", -AMOUNT_MAX, AMOUNT_MAX), Var("gross", 0, AMOUNT_MAX)]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F, sp = Claim(), self.F, self.sp
+        x, V0, S, dV, gross = v["x"], v["V0"], v["S"], v["dV"], v["gross"]
+        net = x - F.fee_up(ar, x, sp.mint_fee_bps)
+        shares = F.mint_shares(ar, S, dV, V0)
+        c.premise("shares>0", ar.gt(shares, 0))
+        c.premise("lemma_mint: dV<=net+k", ar.le(dV, net + mint_slack(sp)))
+        c.premise("lemma_redeem: gross*S1 <= (V1+2)*shares", ar.le(gross * (S + shares), (V0 + dV + 2) * shares))
+        out = gross - F.fee_up(ar, gross, sp.redeem_fee_bps)
+        c.goal("quoteOut <= quoteIn", ar.lt(out, x + 1))
         return c
 
 
@@ -154,7 +259,7 @@ class OthersNav(Obligation):
         tail = f" while at least {self.MIN_LEFT // WAD} tokens remain" if action == "redeem" else ""
         self.statement = (f"{sp.name}: another holder's {action} never lowers NAV per token by more than 1 wei"
                           f" (one unit of rounding){tail}")
-        self.assumptions = POSITION_ASSUMPTIONS[:2] + (FILL_ASSUMPTION, "the series is solvent (V > 0)")
+        self.assumptions = POSITION_ASSUMPTIONS + (FILL_ASSUMPTION,)
 
     def variables(self) -> list[Var]:
         return position_vars() + _flow_vars() + [Var("s", 1, AMOUNT_MAX, "shares redeemed")]
@@ -166,11 +271,14 @@ class OthersNav(Obligation):
         if self.action == "mint":
             st1 = mint(ar, F, sp, v, c, False)
         else:
-            c.premise("V0>0", ar.gt(F.series_value(ar, sp.is_long, v["b"], v["q"], v["d"], P), 0))
+            c.premise("V0>=V_MIN", ar.ge(F.series_value(ar, sp.is_long, v["b"], v["q"], v["d"], P), V_MIN))
             c.premise("supply left >= MIN_LEFT", ar.ge(v["S"] - v["s"], self.MIN_LEFT))
-            st1 = redeem(ar, F, sp, st0, v["s"], v, c)
+            # What stays in the series is the holdings minus the redeemer's slices, whatever the
+            # redeemer's swaps fill (they trade only the slice): no fill variables needed.
+            st1 = redeem_slices(ar, F, st0, v["s"])
         nav1 = F.nav_per_token(ar, F.series_value(ar, sp.is_long, st1["b"], st1["q"], st1["d"], P), st1["S"])
-        c.goal("nav1 >= nav0 - 1", ar.ge(nav1, nav0 - 1))
+        # On integers nav1 >= nav0 - 1 <=> nav1 > nav0 - 2; the strict form survives the relaxation.
+        c.goal("nav1 >= nav0 - 1", ar.gt(nav1, nav0 - 2))
         return c
 
 
@@ -186,8 +294,9 @@ class RebalanceDilution(Obligation):
         self.statement = (f"{sp.name}: a rebalance that {'raises' if increase else 'lowers'} exposure lowers V (and "
                           f"so NAV per token, supply unchanged) by at most cap x traded notional "
                           f"({sp.slippage_cap_bps} bps) + the keeper fee charged to the series (0: the reserve pays "
-                          f"it) + {self.SLACK} wei")
-        self.assumptions = POSITION_ASSUMPTIONS + ("the pool fills no better than the oracle and within the cap",)
+                          f"it) + rounding of 2 wei of BASE at P + {self.SLACK} wei")
+        self.assumptions = POSITION_ASSUMPTIONS + ("the pool fills no better than the oracle and within the cap",
+                                                   "pre-rebalance leverage <= the ripcord plus its distance from target")
 
     def variables(self) -> list[Var]:
         return position_vars() + [Var("fill", 0, 10**40)]
@@ -195,9 +304,12 @@ class RebalanceDilution(Obligation):
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         c, sp = Claim(), self.sp
         r = rebalance(ar, sp, v, self.increase, c, self.F)
+        c.premise("lev0<=hi", ar.le(r.lev0, rebalance_lev_hi(sp)))
         bound = ar.mul_div_up(ar.max(r.notional, 0), sp.slippage_cap_bps, BPS)
-        c.goal("V0 - V1 <= cap*notional", ar.le(r.v0 - r.v1, bound + self.SLACK))
+        # an integral BASE amount is off the oracle-exact one by < 1 wei on each side: 2 wei of BASE at P
+        base_wei = ar.mul_div_up(2, v["P"], WAD)
+        c.goal("V0 - V1 <= cap*notional", ar.le(r.v0 - r.v1, bound + base_wei + self.SLACK))
         return c
 
 
-__all__ = ["Conservation", "MintRedeemNoProfit", "OthersNav", "RebalanceDilution", "mint", "redeem"]
+__all__ = ["Conservation", "MintRedeemNoProfit", "MintRedeemComposed", "MintValueLemma", "RedeemValueLemma", "OthersNav", "RebalanceDilution", "mint", "redeem"]

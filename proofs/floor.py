@@ -12,7 +12,7 @@ from specs.arith import WAD, Arith
 from specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
-from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, P_MAX, P_MIN, position_vars, rebalance
+from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, P_MAX, P_MIN, position_vars, rebalance, rebalance_lev_hi
 
 _side = {True: "long", False: "short"}
 ROUNDED_RELAXATION = "integers relaxed to reals, every mulDiv a bounded rounding error in [0, 1) (sound)"
@@ -82,6 +82,7 @@ class KeeperFeeBelowFloor(Obligation):
                           f"QUOTE) - {self.SLACK} wei")
         self.assumptions = POSITION_ASSUMPTIONS + RESERVE_ASSUMPTIONS + (
             "the pool fills no better than the oracle price and no worse than the cap",
+            "pre-rebalance leverage <= the ripcord plus its distance from target (6x for 3x/4.5x)",
             "the reserve has the idle liquidity for the loan and the keeper fee (else the rebalance reverts)")
 
     def variables(self) -> list[Var]:
@@ -90,6 +91,7 @@ class KeeperFeeBelowFloor(Obligation):
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         c, sp, F, k = Claim(), self.sp, self.F, self.sp.keeper_fee
         r = rebalance(ar, sp, v, self.increase, c, F)
+        c.premise("lev0<=hi", ar.le(r.lev0, rebalance_lev_hi(sp)))
         eq0, fl0 = equity_and_floor(F, ar, sp.is_long, self.mp.floor_bps, v, v["b"], v["q"], v["d"], v["ib"], v["iq"])
         c.premise("at/above floor", ar.ge(eq0, fl0))
         ib1, iq1 = v["ib"] - r.idle_base_out, v["iq"] - r.idle_quote_out - k

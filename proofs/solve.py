@@ -181,8 +181,11 @@ def check(
         domain=ob.domain.value, assumptions=ob.assumptions, relaxation=ob.relaxation,
     )
     reasons = []
-    for domain in encodings(ob):
+    doms = encodings(ob)
+    for i, domain in enumerate(doms):
         left = timeout_s - (time.perf_counter() - t0)
+        if i < len(doms) - 1:  # leave the exact encoding at least half of the budget
+            left = min(left, timeout_s / 2)
         if left <= 0.05:
             reasons.append(f"{domain.value}: no time left")
             break
