@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slither.detectors.abstract_detector import AbstractDetector, DetectorClassification
 
-WIKI_ROOT = "https://github.com/levcheck/levcheck/blob/main/notes/issue-6.md#detectors"
+WIKI_ROOT = "notes/issue-6.md#detectors"  # in this repository: the table of project detectors
 
 HIGH = DetectorClassification.HIGH
 MEDIUM = DetectorClassification.MEDIUM

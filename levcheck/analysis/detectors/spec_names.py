@@ -14,7 +14,7 @@ from specs.write_sets import (
 )
 
 from .base import HIGH, LOW, LevcheckDetector
-from .ir import contracts_named, entry_named
+from .ir import entry_named
 
 
 class SpecNames(LevcheckDetector):
