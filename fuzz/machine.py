@@ -23,8 +23,13 @@ HOLDERS = ("alice", "bob", "carol")
 TRADER, KEEPER = "trader", "keeper1"
 MACHINE_ACTORS = HOLDERS + (TRADER, KEEPER)
 
-# amounts spread over 24 orders of magnitude (dust to whale) and shrink towards small round numbers
-amounts = st.builds(lambda m, e: m * 10**e, st.integers(1, 9), st.integers(0, 23))
+# amounts: dust (1 wei .. 0.9 QUOTE), ordinary (1 .. 250k whole units) and whales (1e23 .. 9e25, beyond
+# the reserve's lending capacity); each shrinks towards small round numbers
+amounts = st.one_of(
+    st.builds(lambda m, e: m * 10**e, st.integers(1, 9), st.integers(0, 17)),
+    st.builds(lambda n: n * WAD, st.integers(1, 250_000)),
+    st.builds(lambda m, e: m * 10**e, st.integers(1, 9), st.integers(23, 25)),
+)
 fractions = st.one_of(st.just(BPS), st.integers(1, BPS))  # bps of a balance; "all of it" is common
 warps = st.one_of(st.integers(1, 120), st.integers(60, 3_600), st.integers(3_600, 3 * 86_400))
 

@@ -1,0 +1,99 @@
+"""Deliberately broken contract variants: the fuzzer's quality bar (tests/test_fuzz_quality.py) and
+the benchmark's time-to-failure targets (`levcheck bench`).
+
+Each variant is a textual patch of one source file, compiled with `build_contracts(extra_sources=...)`
+(nothing is written to `contracts/`). A patch whose anchor text is missing raises `MutantError`, so
+a contract refactor cannot silently turn a quality test into a no-op.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from levcheck.build import ROOT
+from specs.arith import WAD
+from specs.params import BUNDLED, MarketParams
+
+LT = "contracts/LeveragedToken.sol"
+
+
+class MutantError(RuntimeError):
+    """The anchor text of a patch is not in the source any more."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    description: str
+    path: str  # source unit name, relative to the repo root
+    old: str
+    new: str
+    params: MarketParams = BUNDLED
+
+    def sources(self, root: Path = ROOT) -> dict[str, str]:
+        text = (root / self.path).read_text()
+        if text.count(self.old) < 1:
+            raise MutantError(f"{self.name}: anchor not found in {self.path}: {self.old!r}")
+        return {self.path: text.replace(self.old, self.new, 1)}
+
+
+# A market whose reserve floor can bind. With the bundled set (3x series, 10% floor) a series can only
+# borrow what the reserve holds idle, so its value stays near half the reserve's equity and the floor
+# never binds in a reachable state (see notes/issue-4.md). Here: 1.5x series (value up to twice the
+# loan), a reserve of 100k QUOTE, a 100% floor, and a pool deep enough for 200k mints.
+_LEV15 = dict(target_lev=15 * WAD // 10, min_lev=12 * WAD // 10, max_lev=18 * WAD // 10, ripcord_lev=25 * WAD // 10)
+TIGHT_FLOOR = dataclasses.replace(
+    BUNDLED,
+    floor_bps=10_000,
+    pool_base=100_000 * WAD,
+    reserve_base=10 * WAD,
+    reserve_quote=100_000 * WAD,
+    series=(dataclasses.replace(BUNDLED.series[0], **_LEV15), dataclasses.replace(BUNDLED.series[1], **_LEV15)),
+)
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "trigger-inverted-short",
+        "the band trigger inverted for short series (fires inside the band, not outside it)",
+        LT,
+        "if (lev >= minLev && lev <= maxLev) {",
+        "if (isLong ? (lev >= minLev && lev <= maxLev) : (lev < minLev || lev > maxLev)) {",
+    ),
+    Mutant(
+        "redeem-debt-rounds-down",
+        "a rounding direction flipped: the redeemer's debt slice rounds down (in the redeemer's favour)",
+        LT,
+        "FixedPointMath.min(d.mulDivUp(shares, supply), d)",
+        "FixedPointMath.min(d.mulDivDown(shares, supply), d)",
+    ),
+    Mutant(
+        "missing-floor-check",
+        "rebalance() without the reserve floor check",
+        LT,
+        "if (equity < floor_) revert BelowFloor(equity, floor_);",
+        "",
+        TIGHT_FLOOR,
+    ),
+    Mutant(
+        "mint-fee-to-pool",
+        "the mint fee sent to the SpotPool instead of the ReservePool",
+        LT,
+        "TokenTransfer.pullFromSender(quote, quoteIn);\n        if (fee > 0) IReservePool(reserve).depositFee(fee);",
+        "TokenTransfer.pullFromSender(quote, quoteIn);\n        if (fee > 0) TokenTransfer.push(quote, pool, fee);",
+    ),
+    Mutant(
+        "rebalance-mints-shares",
+        "a rebalance changes token balances (mints the caller a 0.1% share bonus)",
+        LT,
+        "lastRebalance = block.timestamp;\n        // Only a keeper",
+        "lastRebalance = block.timestamp;\n        _mint(msg.sender, totalSupply / 1000 + 1);\n        // Only a keeper",
+    ),
+)
+
+
+def by_name(name: str) -> Mutant:
+    for m in MUTANTS:
+        if m.name == name:
+            return m
+    raise KeyError(f"no mutant {name!r}; known: {', '.join(m.name for m in MUTANTS)}")
