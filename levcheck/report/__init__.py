@@ -1,0 +1,1 @@
+"""What `levcheck check` leaves behind: a JSON summary, JUnit XML, SARIF, Markdown and plots."""

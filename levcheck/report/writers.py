@@ -1,0 +1,136 @@
+"""Report writers for a `CheckSummary`: JSON, JUnit XML, SARIF 2.1.0 and Markdown."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from .results import Case, CheckSummary, Status
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def write_json(summary: CheckSummary, path: Path) -> None:
+    path.write_text(json.dumps(summary.to_json(), indent=2, sort_keys=False) + "\n")
+
+
+def write_junit(summary: CheckSummary, path: Path) -> None:
+    """One <testsuite> per stage, one <testcase> per obligation, detector, fuzz property or scenario."""
+    root = ET.Element("testsuites", name="levcheck", time=f"{summary.seconds:.3f}")
+    for stage in summary.stages:
+        counts = stage.counts
+        suite = ET.SubElement(
+            root, "testsuite", name=stage.name, tests=str(max(len(stage.cases), 1)),
+            failures=str(counts["fail"]), errors=str(counts["error"] + counts["timeout"]),
+            skipped=str(counts["skipped"]), time=f"{stage.seconds:.3f}",
+        )
+        cases = stage.cases or [Case(id=stage.name, kind="stage", status=stage.status, message=stage.message, seconds=stage.seconds)]
+        for case in cases:
+            tc = ET.SubElement(suite, "testcase", classname=f"levcheck.{stage.name}", name=case.id, time=f"{case.seconds:.3f}")
+            body = _case_text(case)
+            if case.status is Status.FAIL:
+                ET.SubElement(tc, "failure", message=case.message[:500], type=case.kind).text = body
+            elif case.status is Status.ERROR:
+                ET.SubElement(tc, "error", message=case.message[:500], type="error").text = body
+            elif case.status is Status.TIMEOUT:
+                ET.SubElement(tc, "error", message=case.message[:500] or "timeout or unknown", type="timeout").text = body
+            elif case.status is Status.SKIPPED:
+                ET.SubElement(tc, "skipped", message=case.message[:500])
+    ET.indent(root)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _case_text(case: Case) -> str:
+    lines = [case.message]
+    if case.location:
+        lines.append(f"at {case.location.file}:{case.location.line} ({case.location.contract}.{case.location.function})")
+    if case.artifact:
+        lines.append(f"artifact: {case.artifact}")
+    for k, v in case.details.items():
+        lines.append(f"{k}: {v}")
+    return "\n".join(lines)
+
+
+def sarif_run(summary: CheckSummary) -> dict[str, Any]:
+    """levcheck's own SARIF run: every failing obligation, fuzz property or replay, located at the
+    contract function it exercises."""
+    rules: dict[str, dict] = {}
+    results = []
+    for stage in summary.stages:
+        if stage.name == "analyze":
+            continue  # Slither findings come in the analysis run
+        for case in stage.cases:
+            if case.status not in (Status.FAIL, Status.ERROR, Status.TIMEOUT):
+                continue
+            rule_id = f"levcheck.{stage.name}.{case.id}"
+            rules.setdefault(rule_id, {
+                "id": rule_id,
+                "name": case.id,
+                "shortDescription": {"text": f"{stage.name}: {case.id}"},
+                "fullDescription": {"text": case.details.get("statement", case.message) or case.id},
+            })
+            result: dict[str, Any] = {
+                "ruleId": rule_id,
+                "level": "error" if case.status is not Status.TIMEOUT else "warning",
+                "message": {"text": f"{case.status.value}: {case.message}" + (f" (replay: {case.artifact})" if case.artifact else "")},
+            }
+            if case.location:
+                result["locations"] = [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": case.location.file},
+                        "region": {"startLine": max(case.location.line, 1)},
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": f"{case.location.contract}.{case.location.function}", "kind": "function"}],
+                }]
+            results.append(result)
+    from .. import __version__
+
+    return {
+        "tool": {"driver": {"name": "levcheck", "version": __version__, "informationUri": "https://example.invalid/levcheck", "rules": list(rules.values())}},
+        "results": results,
+    }
+
+
+def write_sarif(summary: CheckSummary, path: Path, analysis_sarif: dict | None = None) -> None:
+    """A SARIF 2.1.0 log: Slither's and levcheck's detectors' findings (from `analyze`) plus levcheck's
+    counterexamples."""
+    runs = list(analysis_sarif.get("runs", [])) if analysis_sarif else []
+    runs.append(sarif_run(summary))
+    path.write_text(json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}, indent=2) + "\n")
+
+
+def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | None = None) -> None:
+    """A summary fit for a CI job summary ($GITHUB_STEP_SUMMARY)."""
+    plots = plots or {}
+    verdict = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERROR", Status.TIMEOUT: "TIMEOUT", Status.SKIPPED: "SKIPPED"}
+    out = [
+        f"# levcheck check: {verdict[summary.status]}",
+        "",
+        f"levcheck {summary.version}, started {summary.started_at}, {summary.seconds:.1f} s of a {summary.budget:.0f} s budget"
+        + (" — **interrupted**: results below are what finished" if summary.interrupted else "")
+        + f", exit code {summary.exit_code}.",
+        "",
+        "| stage | status | time | pass | fail | error | timeout/unknown | skipped | notes |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for st in summary.stages:
+        c = st.counts
+        notes = st.message.replace("|", "\\|").replace("\n", " ")
+        out.append(f"| {st.name} | {verdict[st.status]} | {st.seconds:.1f} s | {c['pass']} | {c['fail']} | {c['error']} | {c['timeout']} | {c['skipped']} | {notes} |")
+    problems = [(st, c) for st in summary.stages for c in st.cases if c.status in (Status.FAIL, Status.ERROR, Status.TIMEOUT)]
+    if problems:
+        out += ["", "## What failed", ""]
+        for st, c in problems:
+            where = f" at `{c.location.file}:{c.location.line}` ({c.location.contract}.{c.location.function})" if c.location else ""
+            out.append(f"- **{st.name} / {c.id}** — {verdict[c.status]}{where}: {c.message}")
+            if c.artifact:
+                out.append(f"  - replay: `levcheck replay {c.artifact}`")
+            if c.id in plots:
+                out.append(f"  - plot: ![{c.id}]({plots[c.id]})")
+    infos = [(st.name, st.info) for st in summary.stages if st.info]
+    if infos:
+        out += ["", "## Figures", ""]
+        for name, info in infos:
+            out.append(f"- {name}: " + ", ".join(f"{k} = {v}" for k, v in info.items()))
+    path.write_text("\n".join(out) + "\n")
