@@ -64,6 +64,8 @@ class FuzzResult:
     steps: int  # differential steps executed (model + EVM + comparison + invariants)
     seconds: float
     steps_to_failure: int | None = None  # differential steps run before the first failure was seen
+    seconds_to_failure: float | None = None  # wall time to the first failure (before shrinking)
+    cpu_seconds: float = 0.0  # process CPU time of the campaign (fair on a shared machine)
     scenario_path: Path | None = None
     scenario: Scenario | None = None
     replay: ReplayResult | None = None
@@ -88,6 +90,8 @@ class FuzzResult:
             "seconds": round(self.seconds, 3),
             "steps_per_second": round(self.steps_per_second, 1),
             "steps_to_failure": self.steps_to_failure,
+            "seconds_to_failure": None if self.seconds_to_failure is None else round(self.seconds_to_failure, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "scenario": str(self.scenario_path) if self.scenario_path else None,
             "batches": self.batches,
         }
@@ -114,6 +118,8 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
     recorder = Recorder()
     machine = make_machine(session, recorder)
     start = time.perf_counter()
+    cpu_start = time.process_time()
+    recorder.started = start
     batches = 0
     try:
         while True:
@@ -147,6 +153,7 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
                 break
     finally:
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         session.close()
     result = FuzzResult(
         seed=config.seed,
@@ -156,6 +163,8 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
         steps=recorder.steps_total,
         seconds=elapsed,
         steps_to_failure=recorder.steps_to_first_failure,
+        seconds_to_failure=recorder.seconds_to_first_failure,
+        cpu_seconds=cpu,
         batches=batches,
     )
     if recorder.failing_steps is not None:

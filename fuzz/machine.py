@@ -8,6 +8,7 @@ a failure becomes a scenario file that replays without Hypothesis.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from hypothesis import note
@@ -51,6 +52,8 @@ class Recorder:
     failing_steps: list[Step] | None = None
     failing_report: StepReport | None = None
     steps_to_first_failure: int | None = None
+    seconds_to_first_failure: float | None = None
+    started: float = 0.0
     history: list[Step] = field(default_factory=list)
 
 
@@ -76,6 +79,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 if not report.ok:
                     if recorder.steps_to_first_failure is None:
                         recorder.steps_to_first_failure = recorder.steps_total
+                        recorder.seconds_to_first_failure = time.perf_counter() - recorder.started
                     recorder.failing_steps = list(self.steps)
                     recorder.failing_report = report
                     note(report.render())

@@ -1,0 +1,32 @@
+"""Quality: the fuzzer must catch every deliberately broken variant of the contracts within a fixed
+budget, and the unmodified contracts must pass the very same budget (Hypothesis's tests/quality idea).
+
+Budget: seed 0, 120 examples of the `dev` profile (25 rules each) per variant. Measured
+steps-to-failure per variant are in notes/issue-4.md (`levcheck bench --variants`)."""
+from __future__ import annotations
+
+import pytest
+
+from fuzz.api import FuzzConfig, run_fuzz
+from fuzz.mutants import MUTANTS, TIGHT_FLOOR, Mutant
+from levcheck.build import build_contracts
+from specs.params import BUNDLED
+
+BUDGET = dict(seed=0, examples=120, profile="dev", out_dir=None)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_broken_variant_is_caught(mutant: Mutant) -> None:
+    artifacts = build_contracts(extra_sources=mutant.sources())
+    r = run_fuzz(FuzzConfig(params=mutant.params, artifacts=artifacts, **BUDGET))
+    assert r.failed, f"{mutant.name} ({mutant.description}) survived {r.examples} examples / {r.steps} steps"
+    assert r.replay is not None and r.replay.failed  # the shrunk scenario reproduces it from the file
+    assert len(r.scenario.steps) <= 12
+
+
+@pytest.mark.parametrize("params", [BUNDLED, TIGHT_FLOOR], ids=["bundled", "tight-floor"])
+def test_unmodified_contracts_pass_the_same_budget(params) -> None:
+    r = run_fuzz(FuzzConfig(params=params, **BUDGET))
+    assert r.status == "passed", r.replay.render() if r.replay else ""
