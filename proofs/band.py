@@ -5,7 +5,7 @@ from fractions import Fraction
 from typing import Any
 
 from specs.arith import WAD, Arith
-from specs.params import SeriesParams
+from specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .position import (
@@ -159,8 +159,8 @@ class Restoration(Obligation):
     relaxation = ("integers relaxed to reals with every mulDiv a bounded rounding error in [0, 1) "
                   "(sound: covers the integer semantics; models are replayed on ints)")
 
-    def __init__(self, sp: SeriesParams, increase: bool) -> None:
-        self.sp, self.increase = sp, increase
+    def __init__(self, sp: SeriesParams, increase: bool, mp: MarketParams | None = None) -> None:
+        self.sp, self.increase, self.mp = sp, increase, mp  # mp: to write a deployable scenario
         self.lev_hi = rebalance_lev_hi(sp)
         self.tol = restoration_tolerance(sp, self.lev_hi)
         self.id = f"band.restore.{_side[sp.is_long]}.{'up' if increase else 'down'}"

@@ -17,7 +17,7 @@ def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
         obs += [band.Drift(is_long), band.BandExit(is_long), band.Liquidation(is_long)]
     obs.append(band.FtxCheck())
     for sp in params.series:
-        obs += [band.Restoration(sp, True), band.Restoration(sp, False), band.Trigger(sp, params.oracle_max_age)]
+        obs += [band.Restoration(sp, True, params), band.Restoration(sp, False, params), band.Trigger(sp, params.oracle_max_age)]
     for sp in params.series:
         obs.append(floor.NoRebalanceBelowFloor(sp, params))
         obs += [floor.KeeperFeeBelowFloor(sp, params, inc) for inc in (True, False)]

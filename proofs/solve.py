@@ -158,11 +158,13 @@ def _in_domain(ob: Obligation, domain: Domain) -> Obligation:
     return clone
 
 
-def encodings(ob: Obligation) -> list[Domain]:
-    """The encodings tried in order. A ROUNDED obligation is first tried on the sound real relaxation
-    (fast); if that finds a model, the exact integer encoding (QF_NIA) decides it or yields an integral
-    model to replay."""
-    return [Domain.ROUNDED, Domain.INT] if ob.domain is Domain.ROUNDED else [ob.domain]
+def _schedule(ob: Obligation) -> list[tuple[Domain, float]]:
+    """(encoding, share of the timeout) in order. A ROUNDED obligation alternates the sound real
+    relaxation (nlsat) and the exact integer encoding (QF_NIA), short slices first: which one is
+    fast varies by query, and a model of the relaxation sends it straight to the exact encoding."""
+    if ob.domain is not Domain.ROUNDED:
+        return [(ob.domain, 1.0)]
+    return [(Domain.ROUNDED, 0.2), (Domain.INT, 0.2), (Domain.ROUNDED, 0.3), (Domain.INT, 1.0)]
 
 
 def check(
@@ -180,16 +182,15 @@ def check(
         id=ob.id, family=ob.family, statement=ob.statement, status=Status.UNKNOWN, seconds=0.0,
         domain=ob.domain.value, assumptions=ob.assumptions, relaxation=ob.relaxation,
     )
-    reasons = []
-    doms = encodings(ob)
-    for i, domain in enumerate(doms):
+    reasons: list[str] = []
+    for domain, share in _schedule(ob):
+        if domain is Domain.ROUNDED and res.status is Status.POTENTIAL:
+            continue  # the relaxation already has a model: only the exact encoding can decide
         left = timeout_s - (time.perf_counter() - t0)
-        if i < len(doms) - 1:  # leave the exact encoding at least half of the budget
-            left = min(left, timeout_s / 2)
         if left <= 0.05:
             reasons.append(f"{domain.value}: no time left")
             break
-        answer, solver, env, core, smt_file = _solve(ob, domain, left, dump_smt, z3_arith)
+        answer, solver, env, core, smt_file = _solve(ob, domain, min(left, share * timeout_s), dump_smt, z3_arith)
         res.smt_file = smt_file or res.smt_file
         res.encoding = domain.value
         if answer == z3.unsat:
