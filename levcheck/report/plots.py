@@ -17,6 +17,7 @@ class Trace:
 
     labels: list[str] = field(default_factory=list)
     failed_at: int | None = None
+    findings: list[str] = field(default_factory=list)  # the failing step's differences and violations
     series: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> params + per-side lists
     price: dict[str, list[float]] = field(default_factory=lambda: {"evm": [], "model": []})
     pool_price: list[float] = field(default_factory=list)
@@ -56,6 +57,7 @@ def trace_scenario(path: str | Path, artifacts: Any = None) -> Trace:
             _record(trace, "evm", session.chain.state(session._donated()))
             if report.differences or report.violations:
                 trace.failed_at = i + 1
+                trace.findings = [f"DIFF {d}" for d in report.differences] + [f"VIOLATION {v}" for v in report.violations]
                 break
     finally:
         session.close()
@@ -104,6 +106,10 @@ def plot_trace(trace: Trace, title: str, path: Path) -> Path:
         axes[-1].set_xticks(xs)
         axes[-1].set_xticklabels([f"{i}: {t[:28]}" for i, t in enumerate(trace.labels)], rotation=60, ha="right", fontsize=6)
     fig.tight_layout()
+    if trace.findings:  # what went wrong at the red line, in words: some failures are invisible at plot scale
+        text = "\n".join(f[:150] for f in trace.findings[:4]) + (f"\n(+{len(trace.findings) - 4} more)" if len(trace.findings) > 4 else "")
+        fig.subplots_adjust(bottom=0.2)
+        fig.text(0.01, 0.01, f"step {trace.failed_at}:\n{text}", fontsize=7, family="monospace", va="bottom", color="darkred")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -115,17 +121,20 @@ def plot_counterexamples(summary: CheckSummary, folder: Path, config: Any = None
     from ..build import build_contracts
 
     made: dict[str, str] = {}
+    by_scenario: dict[str, Path] = {}  # several failing properties often share one counterexample
     artifacts = None
     for stage in summary.stages:
         for case in stage.cases:
             if case.status is not Status.FAIL or not case.artifact or not str(case.artifact).endswith(".json"):
                 continue
             try:
-                if artifacts is None:
-                    artifacts = build_contracts(getattr(config, "contracts", "contracts"))
-                trace = trace_scenario(case.artifact, artifacts)
-                name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{stage.name}-{case.id}")[:80]
-                png = plot_trace(trace, f"{stage.name}: {case.id}", folder / f"{name}.png")
+                png = by_scenario.get(str(case.artifact))
+                if png is None:
+                    if artifacts is None:
+                        artifacts = build_contracts(getattr(config, "contracts", "contracts"))
+                    trace = trace_scenario(case.artifact, artifacts)
+                    name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{stage.name}-{Path(case.artifact).stem}")[:80]
+                    png = by_scenario[str(case.artifact)] = plot_trace(trace, f"{stage.name}: {case.artifact}", folder / f"{name}.png")
             except Exception as exc:  # a plot is a convenience: its failure is noted, not fatal
                 case.details["plot_error"] = f"{type(exc).__name__}: {exc}"
                 continue
