@@ -3,7 +3,6 @@ no-trigger ones; the bundled protocol passes (everything fixed or triaged); SARI
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import jsonschema
@@ -100,12 +99,11 @@ def test_bundled_protocol_passes_every_project_detector_untriaged():
     assert [(f.detector, f.contract, f.function) for f in result.open] == [("lev-write-sets", "LeveragedToken", "ripcord")]
 
 
-def test_warm_run_is_fast(bundled):
-    t0 = time.perf_counter()
+def test_warm_run_reuses_the_compile_cache(bundled):
+    # Speed is measured by `levcheck bench`, not asserted here; what a test can assert is the cache hit.
     again = run_analysis("contracts")
-    took = time.perf_counter() - t0
     assert again.compile_cached
-    assert took < 10, f"warm analyze took {took:.1f}s"
+    assert [f.fingerprint for f in again.findings] == [f.fingerprint for f in bundled.findings]
 
 
 def _validator():
