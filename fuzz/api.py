@@ -21,6 +21,7 @@ from levcheck.build import Artifacts, build_contracts
 from specs.params import BUNDLED, MarketParams
 
 from .machine import MACHINE_ACTORS, DifferentialFailure, Recorder, make_machine
+from .minimize import minimize
 from .runner import ReplayResult, Session, replay_scenario
 from .scenario import DEFAULT_FUNDING, Scenario, dump, load
 
@@ -120,6 +121,7 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
     start = time.perf_counter()
     cpu_start = time.process_time()
     recorder.started = start
+    recorder.deadline = start + config.seconds if config.seconds is not None else None
     batches = 0
     try:
         while True:
@@ -129,7 +131,10 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
             if config.seconds is not None and time.perf_counter() - start >= config.seconds:
                 break
             n = prof.batch if total is None else min(prof.batch, total - done)
-            phases = [Phase.generate, Phase.shrink] if config.shrink else [Phase.generate]
+            # A time-bounded run skips Hypothesis's shrinking (unbounded in time) and relies on the
+            # deterministic, capped concrete-step minimizer; rules turn into no-ops at the deadline.
+            shrink = config.shrink and config.seconds is None
+            phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
             s = settings(
                 max_examples=n,
                 stateful_step_count=steps_per_example,
@@ -154,7 +159,6 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
     finally:
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
-        session.close()
     result = FuzzResult(
         seed=config.seed,
         profile=prof.name,
@@ -168,9 +172,11 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
         batches=batches,
     )
     if recorder.failing_steps is not None:
+        steps, replays = minimize(session, list(recorder.failing_steps))
+        result.notes.append(f"minimized {len(recorder.failing_steps)} -> {len(steps)} step(s) in {replays} replay(s)")
         sc = Scenario(
             params=config.params,
-            steps=list(recorder.failing_steps),
+            steps=steps,
             actors=MACHINE_ACTORS,
             funding=funding,
             origin=f"hypothesis seed={config.seed} profile={prof.name}",
@@ -181,6 +187,7 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
         result.scenario, result.replay = sc, replay
         if config.out_dir is not None:
             result.scenario_path = dump(sc, Path(config.out_dir) / f"failure-seed{config.seed}.json")
+    session.close()
     return result
 
 

@@ -72,6 +72,8 @@ class Chain:
         self.fns: dict[str, dict[str, FastFunction]] = {lbl: FastAbi.functions(c.artifact.abi) for lbl, c in self.contracts.items()}
         self._vars = self._state_vars()
         self._slots = [self._slot(v) for v in self._vars] if self.fast else []
+        self._addrs = [a for a, _ in self._slots]
+        self._slot_ids = [s for _, s in self._slots]
 
     # ------------------------------------------------------------------ transactions
 
@@ -215,7 +217,7 @@ class Chain:
     def read_raw(self) -> list[int]:
         if self.fast:
             storage = self.evm.vm.storage  # type: ignore[attr-defined]
-            return [storage(a, s) for a, s in self._slots]
+            return list(map(storage, self._addrs, self._slot_ids))
         out = []
         for var in self._vars:
             c = self.contracts[var.contract]
@@ -228,20 +230,22 @@ class Chain:
 
 def state_from_raw(raw: list[int], params: Any, series_labels: tuple[str, ...], holders: tuple[str, ...], time: int, donated: tuple) -> SystemState:
     """Assemble a `SystemState` from the values of `Chain._state_vars` order (both sides use this)."""
-    vals = iter(raw)
-    nxt = vals.__next__
-    price, updated = nxt(), nxt()
-    pool = [nxt() for _ in range(5)]
-    res = [nxt() for _ in range(11)]
+    n_h = len(holders)
+    price, updated = raw[0], raw[1]
+    pool = raw[2:7]
+    res = raw[7:18]
+    i = 18
     series = []
-    for i, lbl in enumerate(series_labels):
-        b, q, d, supply, last = nxt(), nxt(), nxt(), nxt(), nxt()
-        bals = tuple((h, x) for h, x in ((h, nxt()) for h in holders) if x)
-        series.append(SeriesState(lbl, params.series[i], b, q, d, supply, last, bals))
+    for k, lbl in enumerate(series_labels):
+        b, q, d, supply, last = raw[i : i + 5]
+        bals = tuple([(h, x) for h, x in zip(holders, raw[i + 5 : i + 5 + n_h]) if x])
+        series.append(SeriesState(lbl, params.series[k], b, q, d, supply, last, bals))
+        i += 5 + n_h
     supplies, balances = [], []
     for t in TOKENS:
-        supplies.append((t, nxt()))
-        balances += [(t, h, x) for h, x in ((h, nxt()) for h in holders) if x]
+        supplies.append((t, raw[i]))
+        balances += [(t, h, x) for h, x in zip(holders, raw[i + 1 : i + 1 + n_h]) if x]
+        i += 1 + n_h
     return SystemState(
         time=time,
         price=price,

@@ -1,15 +1,22 @@
 """The Hypothesis state machine: actors drive the model and the EVM together, one `Session`.
 
-Every rule turns drawn choices into concrete `Step`s (amounts resolved against the model's state:
-"a third of my shares", "5% of the pool"), then runs each step on both sides through
-`Session.step`, which compares everything and checks the invariants. A rule runs one to three steps
-(richer steps, less Hypothesis overhead per differential step). The executed steps are recorded, so
-a failure becomes a scenario file that replays without Hypothesis.
+One rule per actor family (holders, trader, oracle keeper, clock, keepers, fees/reserve,
+adversaries). A rule draws a short list of *action codes*; each code is one integer that `Draw`
+decodes into that family's action and its parameters (amounts resolved against the model's state:
+"a third of my shares", "5% of the pool"). One integer per action instead of four or five separate
+draws, and several actions per rule, keep Hypothesis's share of a differential step small; the
+shrinker still deletes actions from the lists and drives codes towards 0, which decodes to the
+simplest action (first choice of every menu, smallest amounts).
+
+Every concrete `Step` runs on both sides through `Session.step` (compare everything, check every
+invariant). The executed steps are recorded, so a failure becomes a scenario file that replays
+without Hypothesis.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Sequence, TypeVar
 
 from hypothesis import note
 from hypothesis import strategies as st
@@ -23,16 +30,46 @@ from .scenario import Step
 HOLDERS = ("alice", "bob", "carol")
 TRADER, KEEPER = "trader", "keeper1"
 MACHINE_ACTORS = HOLDERS + (TRADER, KEEPER)
+T = TypeVar("T")
 
-# amounts: dust (1 wei .. 0.9 QUOTE), ordinary (1 .. 250k whole units) and whales (1e23 .. 9e25, beyond
-# the reserve's lending capacity); each shrinks towards small round numbers
-amounts = st.one_of(
-    st.builds(lambda m, e: m * 10**e, st.integers(1, 9), st.integers(0, 17)),
-    st.builds(lambda n: n * WAD, st.integers(1, 250_000)),
-    st.builds(lambda m, e: m * 10**e, st.integers(1, 9), st.integers(23, 25)),
-)
-fractions = st.one_of(st.just(BPS), st.integers(1, BPS))  # bps of a balance; "all of it" is common
-warps = st.one_of(st.integers(1, 120), st.integers(60, 3_600), st.integers(3_600, 3 * 86_400))
+# Several 64-bit action codes per rule: Hypothesis charges per rule and per draw (~100-200 us), so a
+# rule runs a handful of actions; the shrinker deletes codes and lowers them towards 0.
+codes = st.lists(st.integers(0, 2**64 - 1), min_size=3, max_size=8)
+
+
+class Draw:
+    """Mixed-radix digits of one action code, least significant first (0 -> every first choice)."""
+
+    def __init__(self, code: int) -> None:
+        self.c = code
+
+    def int(self, n: int) -> int:
+        v = self.c % n
+        self.c //= n
+        return v
+
+    def pick(self, seq: Sequence[T]) -> T:
+        return seq[self.int(len(seq))]
+
+    def flag(self) -> bool:
+        return self.int(2) == 1
+
+    def amount(self) -> int:
+        """Dust (1 wei .. 0.9 units), ordinary (1 .. 250k whole units) or whale (beyond the reserve)."""
+        kind = self.int(3)
+        if kind == 0:
+            return (1 + self.int(9)) * 10 ** self.int(18)
+        if kind == 1:
+            return (1 + self.int(250_000)) * WAD
+        return (1 + self.int(9)) * 10 ** (23 + self.int(3))
+
+    def fraction(self) -> int:
+        """bps of a balance; "all of it" comes up a third of the time."""
+        return BPS if self.int(3) == 0 else 1 + self.int(BPS)
+
+    def seconds(self) -> int:
+        kind = self.int(3)
+        return (1 + self.int(120), 60 + self.int(3_541), 3_600 + self.int(3 * 86_400))[kind]
 
 
 class DifferentialFailure(AssertionError):
@@ -54,12 +91,12 @@ class Recorder:
     steps_to_first_failure: int | None = None
     seconds_to_first_failure: float | None = None
     started: float = 0.0
+    deadline: float | None = None  # perf_counter time after which rules do nothing (time-bounded runs)
     history: list[Step] = field(default_factory=list)
 
 
 def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMachine]:
     series_labels = tuple(session.model.series)
-    series_st = st.sampled_from(series_labels)
 
     class Differential(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -72,6 +109,8 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         # -------------------------------------------------------------- plumbing
 
         def run(self, *steps: Step) -> None:
+            if recorder.deadline is not None and recorder.failing_steps is None and time.perf_counter() > recorder.deadline:
+                return  # out of time: let Hypothesis finish the batch quickly
             for step in steps:
                 report = self.s.step(len(self.steps), step)
                 self.steps.append(step)
@@ -92,33 +131,8 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         def shares(self, who: str, series: str) -> int:
             return self.m.tokens[series].balance(who)
 
-        # -------------------------------------------------------------- holders
-
-        @rule(who=st.sampled_from(HOLDERS), series=series_st, amount=amounts, strict=st.booleans())
-        def mint(self, who: str, series: str, amount: int, strict: bool) -> None:
-            # `strict` asks for at least what the model says: a user's minimum-out protection path
-            self.run(Step.of("mint", who, series=series, quote_in=amount, min_shares=1 if strict else 0))
-
-        @rule(who=st.sampled_from(HOLDERS), series=series_st, frac=fractions)
-        def redeem(self, who: str, series: str, frac: int) -> None:
-            shares = max(self.shares(who, series) * frac // BPS, 1)
-            self.run(Step.of("redeem", who, series=series, shares=shares))
-
-        @rule(who=st.sampled_from(HOLDERS), to=st.sampled_from(HOLDERS), series=series_st, frac=fractions)
-        def transfer_shares(self, who: str, to: str, series: str, frac: int) -> None:
-            self.run(Step.of("transfer", who, token=series, to=to, amount=self.shares(who, series) * frac // BPS))
-
-        @rule(who=st.sampled_from(HOLDERS), series=series_st, amount=amounts)
-        def round_trip(self, who: str, series: str, amount: int) -> None:
-            self.run(Step.of("mint_redeem", who, series=series, quote_in=amount))
-
-        # -------------------------------------------------------------- traders and the oracle
-
-        @rule(base_in=st.booleans(), frac=st.integers(1, 2_000), exact_out=st.booleans())
-        def swap(self, base_in: bool, frac: int, exact_out: bool) -> None:
-            self.run(self._swap(base_in, frac, exact_out))
-
-        def _swap(self, base_in: bool, frac: int, exact_out: bool = False) -> Step:
+        def swap_step(self, base_in: bool, frac: int, exact_out: bool = False) -> Step:
+            """A trader's swap sized as `frac` bps of the pool reserve on the relevant side."""
             p = self.m.pool
             token = "BASE" if base_in else "QUOTE"
             if exact_out:
@@ -127,70 +141,107 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             r_in = p.reserve_base if base_in else p.reserve_quote
             return Step.of("swap_exact_in", TRADER, token_in=token, amount_in=max(r_in * frac // BPS, 1))
 
-        @rule(kind=st.sampled_from(["small", "jump", "arb"]), up=st.booleans(), bps=st.integers(0, 4_000))
-        def set_price(self, kind: str, up: bool, bps: int) -> None:
-            p0 = self.m.oracle.price
+        def price_step(self, d: Draw) -> Step:
+            """Small moves (< 3%), jumps (5% to 45%) or the pool's own price (an arbitrage-style update)."""
+            kind = d.pick(("small", "jump", "arb"))
             if kind == "arb":
-                price = max(self.m.spot_price(), 1)
-            else:
-                move = bps % 300 if kind == "small" else 500 + bps
-                price = max(p0 * (BPS + move if up else BPS - min(move, 9_000)) // BPS, 1)
-            self.run(Step.of("set_price", price=price))
+                return Step.of("set_price", price=max(self.m.spot_price(), 1))
+            up, p0 = d.flag(), self.m.oracle.price
+            move = d.int(300) if kind == "small" else 500 + d.int(4_000)
+            return Step.of("set_price", price=max(p0 * (BPS + move if up else BPS - move) // BPS, 1))
 
-        @rule(seconds=warps)
-        def warp(self, seconds: int) -> None:
-            self.run(Step.of("warp", seconds=seconds))
+        # -------------------------------------------------------------- holders
+
+        @rule(codes=codes)
+        def holders(self, codes: list[int]) -> None:
+            for code in codes:
+                d = Draw(code)
+                kind, who, series = d.pick(("mint", "redeem", "transfer", "round_trip")), d.pick(HOLDERS), d.pick(series_labels)
+                if kind == "mint":
+                    # min_shares 1 exercises the user's minimum-out protection path
+                    self.run(Step.of("mint", who, series=series, quote_in=d.amount(), min_shares=d.int(2)))
+                elif kind == "redeem":
+                    shares = max(self.shares(who, series) * d.fraction() // BPS, 1)
+                    self.run(Step.of("redeem", who, series=series, shares=shares))
+                elif kind == "transfer":
+                    to = d.pick(HOLDERS)
+                    self.run(Step.of("transfer", who, token=series, to=to, amount=self.shares(who, series) * d.fraction() // BPS))
+                else:
+                    self.run(Step.of("mint_redeem", who, series=series, quote_in=d.amount()))
+
+        # -------------------------------------------------------------- trader, oracle, clock
+
+        @rule(codes=codes)
+        def trader(self, codes: list[int]) -> None:
+            for code in codes:
+                d = Draw(code)
+                self.run(self.swap_step(d.flag(), 1 + d.int(2_000), d.flag()))
+
+        @rule(codes=codes)
+        def oracle(self, codes: list[int]) -> None:
+            for code in codes:
+                self.run(self.price_step(Draw(code)))
+
+        @rule(codes=codes)
+        def clock(self, codes: list[int]) -> None:
+            for code in codes:
+                self.run(Step.of("warp", seconds=Draw(code).seconds()))
 
         # -------------------------------------------------------------- keepers, fees, reserve
 
-        @rule(series=series_st, which=st.sampled_from(["rebalance", "rebalance", "ripcord", "settle_insolvency"]))
-        def keeper(self, series: str, which: str) -> None:
-            self.run(Step.of(which, KEEPER, series=series))
+        @rule(codes=codes)
+        def keepers(self, codes: list[int]) -> None:
+            for code in codes:
+                d = Draw(code)
+                which = d.pick(("rebalance", "rebalance", "ripcord", "settle_insolvency"))
+                self.run(Step.of(which, KEEPER, series=d.pick(series_labels)))
 
-        @rule(which=st.sampled_from(["allocate_fees", "checkpoint"]))
-        def periodic(self, which: str) -> None:
-            self.run(Step.of(which, KEEPER))
-
-        @rule(base=st.one_of(st.just(0), amounts), quote=st.one_of(st.just(0), amounts))
-        def inject(self, base: int, quote: int) -> None:
-            self.run(Step.of("inject", "carol", base=base, quote=quote))
+        @rule(codes=codes)
+        def reserve(self, codes: list[int]) -> None:
+            for code in codes:
+                d = Draw(code)
+                kind = d.pick(("allocate_fees", "checkpoint", "inject"))
+                if kind == "inject":
+                    base = d.amount() if d.flag() else 0
+                    quote = d.amount() if d.flag() else 0
+                    self.run(Step.of("inject", "carol", base=base, quote=quote))
+                else:
+                    self.run(Step.of(kind, KEEPER))
 
         # -------------------------------------------------------------- adversaries
 
-        @rule(series=series_st, base_in=st.booleans(), frac=st.integers(1, 1_000))
+        @rule(codes=codes)
+        def adversaries(self, codes: list[int]) -> None:
+            for code in codes:
+                d = Draw(code)
+                kind = d.pick(("sandwich", "first_depositor", "oracle_front_run", "donate"))
+                series = d.pick(series_labels)
+                if kind == "sandwich":
+                    self.sandwich(series, d.flag(), 1 + d.int(1_000))
+                elif kind == "first_depositor":
+                    # mint dust, donate to the series to inflate NAV per share, then a victim mints
+                    self.run(
+                        Step.of("mint", "bob", series=series, quote_in=1 + d.int(10**6)),
+                        Step.of("transfer", "bob", token=d.pick(("QUOTE", "BASE")), to=series, amount=d.amount()),
+                        Step.of("mint", "alice", series=series, quote_in=d.amount()),
+                    )
+                elif kind == "oracle_front_run":
+                    # mint just before an oracle update and redeem everything just after
+                    who = d.pick(HOLDERS)
+                    self.run(Step.of("mint", who, series=series, quote_in=d.amount()), self.price_step(d))
+                    self.run(Step.of("redeem", who, series=series, shares=max(self.shares(who, series), 1)))
+                else:
+                    to = d.pick(("pool", "reserve", *series_labels))
+                    self.run(Step.of("transfer", "carol", token=d.pick(("BASE", "QUOTE")), to=to, amount=d.amount()))
+
         def sandwich(self, series: str, base_in: bool, frac: int) -> None:
             """Move the pool, let the keeper rebalance into it, trade back with what was received."""
-            front = self._swap(base_in, frac)
-            before = self.m.tokens["QUOTE" if base_in else "BASE"].balance(TRADER)
-            self.run(front, Step.of("rebalance", KEEPER, series=series))
-            got = self.m.tokens["QUOTE" if base_in else "BASE"].balance(TRADER) - before
+            out_token = "QUOTE" if base_in else "BASE"
+            before = self.m.tokens[out_token].balance(TRADER)
+            self.run(self.swap_step(base_in, frac), Step.of("rebalance", KEEPER, series=series))
+            got = self.m.tokens[out_token].balance(TRADER) - before
             if got > 0:
-                self.run(Step.of("swap_exact_in", TRADER, token_in="QUOTE" if base_in else "BASE", amount_in=got))
-
-        @rule(series=series_st, dust=st.integers(1, 10**6), donation=amounts, victim=amounts, base=st.booleans())
-        def first_depositor(self, series: str, dust: int, donation: int, victim: int, base: bool) -> None:
-            """Mint dust, donate to the series to inflate NAV per share, then let a victim mint."""
-            self.run(
-                Step.of("mint", "bob", series=series, quote_in=dust),
-                Step.of("transfer", "bob", token="BASE" if base else "QUOTE", to=series, amount=donation),
-                Step.of("mint", "alice", series=series, quote_in=victim),
-            )
-
-        @rule(who=st.sampled_from(HOLDERS), series=series_st, amount=amounts, up=st.booleans(), bps=st.integers(1, 1_500))
-        def oracle_front_run(self, who: str, series: str, amount: int, up: bool, bps: int) -> None:
-            """Mint just before an oracle update and redeem everything just after."""
-            p0 = self.m.oracle.price
-            price = max(p0 * (BPS + bps if up else BPS - bps) // BPS, 1)
-            self.run(Step.of("mint", who, series=series, quote_in=amount), Step.of("set_price", price=price))
-            self.run(Step.of("redeem", who, series=series, shares=max(self.shares(who, series), 1)))
-
-        @rule(token=st.sampled_from(["BASE", "QUOTE"]), to=st.sampled_from(["pool", "reserve", *series_labels]), amount=amounts)
-        def donate(self, token: str, to: str, amount: int) -> None:
-            self.run(Step.of("transfer", "carol", token=token, to=to, amount=amount))
+                self.run(Step.of("swap_exact_in", TRADER, token_in=out_token, amount_in=got))
 
     Differential.__name__ = "Differential"
     return Differential
-
-
-def scaled(x: int) -> str:
-    return f"{x / WAD:g}"

@@ -184,8 +184,8 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
 @_invariant(
     "band.drift_direction",
     "band",
-    "With no trade, a price rise lowers a long's leverage and raises a short's; a fall does the reverse "
-    "(up to the rounding of V by ROUNDING_WEI).",
+    "With no trade, a price rise lowers a debt-financed long's leverage (q <= d) and raises a short's; a "
+    "fall does the reverse (up to the rounding of V by ROUNDING_WEI).",
     transition=True,
 )
 def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
@@ -198,6 +198,8 @@ def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
         l0, l1 = prev.leverage(s_old), state.leverage(s_new)
         if l0 is None or l1 is None:
             continue
+        if s_new.is_long and s_new.quote_held > s_new.debt:
+            continue  # a long holding net cash (q > d) is not debt-financed: its leverage rises with P
         tol = (max(l0, l1) + WAD) * ROUNDING_WEI // max(state.value(s_new), 1) + 1
         should_fall = up == s_new.is_long
         if should_fall and l1 > l0 + tol or not should_fall and l1 < l0 - tol:
@@ -255,9 +257,10 @@ def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
 @_invariant(
     "floor.keeper_bound",
     "floor",
-    "A rebalance lowers reserve equity (at the same price) by at most its keeper fee plus ROUNDING_WEI "
-    "per series, so from at/above the floor it cannot end below it by more than one keeper fee unless "
-    "the series' value (hence the floor) rose.",
+    "A rebalance lowers reserve equity (at the same price) by at most its keeper fee, plus the deficit "
+    "of the series if the trade left it insolvent (then bad debt), plus ROUNDING_WEI per series; so from "
+    "at/above the floor it cannot end below it by more than one keeper fee unless the series' value "
+    "(hence the floor) rose or the series became insolvent.",
     transition=True,
 )
 def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
@@ -267,7 +270,8 @@ def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | Non
     s = _series_of(o, prev)
     assert s is not None
     drop = prev.equity_quote() - state.equity_quote()
-    bound = s.params.keeper_fee + ROUNDING_WEI * len(state.series)
+    deficit = max(-state.value(state.series_state(s.label)), 0)
+    bound = s.params.keeper_fee + deficit + ROUNDING_WEI * len(state.series)
     if drop > bound:
         yield f"equity fell by {drop} in a rebalance of {s.label}, more than keeper fee + rounding {bound}"
 
@@ -378,7 +382,7 @@ def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None
     "fees.rebalance_dilution",
     "fees",
     "A rebalance lowers the series' value by at most its slippage cap times the traded value (the keeper "
-    "fee is the reserve's), plus ROUNDING_WEI.",
+    "fee is the reserve's), plus the oracle minimum's rounding (2 wei of BASE) and ROUNDING_WEI.",
     transition=True,
 )
 def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
@@ -393,7 +397,8 @@ def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome
         return
     base_amt, quote_amt = ev[0][2], ev[0][3]
     traded = max(quote_amt, -(-base_amt * state.price // WAD))
-    bound = -(-traded * s0.params.slippage_cap_bps // BPS) + ROUNDING_WEI
+    # the oracle minimum rounds down twice in BASE units: up to 2 wei of BASE (2P/WAD QUOTE wei) more
+    bound = -(-traded * s0.params.slippage_cap_bps // BPS) + 2 * (state.price // WAD + 1) + ROUNDING_WEI
     drop = prev.value(s0) - state.value(s1)
     if drop > bound:
         yield f"{s0.label} lost {drop} of value in a {o.action} trading {traded}: more than the cap allows ({bound})"

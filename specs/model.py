@@ -50,6 +50,13 @@ class Event:
         return (self.address, self.name, tuple(self.args.values()))
 
 
+def _shallow(obj: Any) -> Any:
+    """A field-by-field copy (copy.copy is 10x slower, and a transaction snapshots nine objects)."""
+    c = object.__new__(type(obj))
+    c.__dict__.update(obj.__dict__)
+    return c
+
+
 def _revert(name: str, *args: Any) -> ModelRevert:
     return ModelRevert(name, args)
 
@@ -67,7 +74,9 @@ class Token:
     total_supply: int = 0
 
     def clone(self) -> "Token":
-        return Token(self.label, dict(self.balances), dict(self.allowances), self.total_supply)
+        c = _shallow(self)
+        c.balances, c.allowances = dict(self.balances), dict(self.allowances)
+        return c
 
     def balance(self, who: str) -> int:
         return self.balances.get(who, 0)
@@ -81,7 +90,7 @@ class Oracle:
     updated_at: int = 0
 
     def clone(self) -> "Oracle":
-        return Oracle(self.keeper, self.max_age, self.price, self.updated_at)
+        return _shallow(self)
 
 
 @dataclass
@@ -98,7 +107,7 @@ class Pool:
     fee_recipient: str = ZERO
 
     def clone(self) -> "Pool":
-        c = Pool(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        c = _shallow(self)
         c.shares_of = dict(self.shares_of)
         return c
 
@@ -123,7 +132,7 @@ class Reserve:
     bad_debt: int = 0
 
     def clone(self) -> "Reserve":
-        c = Reserve(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        c = _shallow(self)
         c.debt_of, c.series = dict(self.debt_of), list(self.series)
         return c
 
@@ -137,7 +146,7 @@ class Series:
     last_rebalance: int = 0
 
     def clone(self) -> "Series":
-        return Series(self.label, self.p, self.base_held, self.quote_held, self.last_rebalance)
+        return _shallow(self)
 
 
 # ---------------------------------------------------------------------------------------------- model

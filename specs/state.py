@@ -84,6 +84,8 @@ class SystemState:
         return dict(self.supplies)[token]
 
     def donated_to(self, holder: str, token: str) -> int:
+        if not self.donated:
+            return 0
         return sum(a for h, t, a in self.donated if h == holder and t == token)
 
     def series_state(self, label: str) -> SeriesState:

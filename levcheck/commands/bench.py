@@ -1,0 +1,71 @@
+"""`levcheck bench`: differential fuzzing throughput, and time to first failure on the broken variants."""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+
+from ..exitcodes import ExitCode
+
+NAME = "bench"
+HELP = "measure differential steps per second and time to first failure on broken contract variants"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seconds", type=float, default=20.0, help="throughput run length on the unmodified contracts (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds per broken variant; the median is reported (default 3)")
+    p.add_argument("--examples", type=int, default=300, help="example budget per variant run (default 300)")
+    p.add_argument("--variants", action="store_true", help="also measure time to first failure on every broken variant")
+    p.add_argument("--only", action="append", default=None, help="restrict --variants to this variant (repeatable)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from fuzz.api import FuzzConfig, run_fuzz
+    from fuzz.mutants import MUTANTS
+    from levcheck.build import build_contracts
+
+    out: dict = {}
+    clean = run_fuzz(FuzzConfig(seed=args.seed, seconds=args.seconds, out_dir=None))
+    out["throughput"] = {
+        "seed": args.seed,
+        "status": clean.status,
+        "examples": clean.examples,
+        "steps": clean.steps,
+        "wall_seconds": round(clean.seconds, 2),
+        "cpu_seconds": round(clean.cpu_seconds, 2),
+        "steps_per_second": round(clean.steps_per_second),
+        "steps_per_cpu_second": round(clean.steps / clean.cpu_seconds) if clean.cpu_seconds else None,
+    }
+    if not args.json:
+        t = out["throughput"]
+        print(f"throughput (unmodified, pyrevm, seed {args.seed}): {t['steps']} differential steps in {t['wall_seconds']}s wall / "
+              f"{t['cpu_seconds']}s CPU = {t['steps_per_second']} steps/s wall, {t['steps_per_cpu_second']} steps per CPU-second "
+              f"[{clean.status}]", flush=True)
+    if args.variants:
+        out["variants"] = {}
+        for m in MUTANTS:
+            if args.only and m.name not in args.only:
+                continue
+            artifacts = build_contracts(extra_sources=m.sources())
+            runs = [
+                run_fuzz(FuzzConfig(seed=s, examples=args.examples, params=m.params, artifacts=artifacts, out_dir=None))
+                for s in range(args.seed, args.seed + args.seeds)
+            ]
+            found = [r for r in runs if r.failed]
+            row = {
+                "caught": f"{len(found)}/{len(runs)}",
+                "steps_to_failure": [r.steps_to_failure for r in runs],
+                "seconds_to_failure": [None if r.seconds_to_failure is None else round(r.seconds_to_failure, 2) for r in runs],
+                "median_steps": statistics.median([r.steps_to_failure for r in found]) if found else None,
+                "median_seconds": round(statistics.median([r.seconds_to_failure for r in found]), 2) if found else None,
+                "shrunk_steps": [len(r.scenario.steps) if r.scenario else None for r in runs],
+            }
+            out["variants"][m.name] = row
+            if not args.json:
+                print(f"{m.name:26s} caught {row['caught']}  median {row['median_steps']} steps / {row['median_seconds']}s "
+                      f"to first failure  (per seed: {row['steps_to_failure']}; shrunk to {row['shrunk_steps']} steps)", flush=True)
+    if args.json:
+        print(json.dumps(out, indent=1))
+    return ExitCode.PASS
