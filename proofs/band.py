@@ -49,8 +49,8 @@ class Drift(Obligation):
         c.premise("V0>0", ar.gt(v0, 0))
         c.premise("V1>0", ar.gt(v1, 0))
         c.premise("levered" if L else "exposed", ar.gt(e0, v0) if L else ar.gt(e0, 0))
-        # L1 < L0 <=> e1*v0 < e0*v1 (both values positive): no division in the query.
-        lev_falls, lev_rises = ar.lt(e1 * v0, e0 * v1), ar.gt(e1 * v0, e0 * v1)
+        lev0, lev1 = self.F.leverage(ar, e0, v0), self.F.leverage(ar, e1, v1)
+        lev_falls, lev_rises = ar.lt(lev1, lev0), ar.gt(lev1, lev0)
         up, down = ar.gt(P1, P0), ar.lt(P1, P0)
         c.goal("price up -> leverage " + ("falls" if L else "rises"), ar.or_(ar.not_(up), lev_falls if L else lev_rises))
         c.goal("price down -> leverage " + ("rises" if L else "falls"), ar.or_(ar.not_(down), lev_rises if L else lev_falls))
@@ -87,10 +87,14 @@ class BandExit(Obligation):
         xe = self.F.band_exit_ratio(L, L0, Le)
         between = ar.or_(ar.and_(ar.gt(x, 1), ar.lt(x, xe)), ar.and_(ar.lt(x, 1), ar.gt(x, xe)))
         c.premise("x between 1 and x_e", between)
-        lx = self.F.leverage_after_move(L, L0, x)
+        # Where V(x) = 0 leverage is undefined (Z3 leaves x/0 free); the solvency goal fails there, so a
+        # concrete replay evaluates the leverage goal with a placeholder instead of dividing by zero.
+        concrete_zero = not hasattr(ar, "z3") and self.F.value_ratio_after_move(L, L0, x) == 0
+        lx = L0 if concrete_zero else self.F.leverage_after_move(L, L0, x)
         c.goal("x_e>0", ar.gt(xe, 0))
         c.goal("solvent at x_e", ar.gt(self.F.value_ratio_after_move(L, L0, xe), 0))
-        c.goal("L(x_e)=Le", self.F.leverage_after_move(L, L0, xe) == Le)
+        xe_zero = not hasattr(ar, "z3") and (self.F.value_ratio_after_move(L, L0, xe) == 0 or xe == 0)
+        c.goal("L(x_e)=Le", False if xe_zero else self.F.leverage_after_move(L, L0, xe) == Le)
         c.goal("solvent before x_e", ar.gt(self.F.value_ratio_after_move(L, L0, x), 0))
         c.goal("L strictly between L0 and Le", ar.or_(ar.and_(ar.gt(lx, L0), ar.lt(lx, Le)), ar.and_(ar.lt(lx, L0), ar.gt(lx, Le))))
         return c

@@ -72,6 +72,7 @@ class Obligation:
     assumptions: tuple[str, ...] = ()  # the domain in words (bounds are also in `variables`)
     relaxation: str | None = None  # stated whenever the encoding is not exact integer semantics
     domain: Domain = Domain.ROUNDED
+    pin: tuple[str, ...] = ("P", "S")  # scale variables fixed when searching for an integral model
     F: Any = _formulas  # the definitions the claim is built from; tests substitute weakened ones
 
     def with_formulas(self, **overrides: Any) -> "Obligation":
@@ -148,18 +149,20 @@ class Z3RoundedArith(Z3RealArith):
         super().__init__()
         self.side: list[tuple[str, Any]] = []
 
-    def _err(self, kind: str) -> Any:
-        e = self.z3.Real(f"rnd{len(self.side)}_{kind}")
-        self.side.append((f"rounding:{e}", self.z3.And(e >= 0, e < 1)))
+    def _err(self, kind: str, like: Any) -> Any:
+        e = self.z3.Real(f"rnd{len(self.side)}_{kind}", like.ctx)  # in the query's own context
+        self.side.append((f"rounding:{e}", self.z3.And(e >= 0, e < 1, like.ctx)))
         return e
 
     def _sign(self, a: Any, b: Any, r: Any, up: bool) -> None:
         """Integer facts the relaxation would lose, sound for the formulas' domain (a, b >= 0):
         floor(x) >= 0; ceil(x) >= 1 when x > 0; both are 0 when x == 0."""
-        z3, n = self.z3, len(self.side)
-        nonneg = z3.And(a >= 0, b >= 0)
-        fact = z3.And(r >= 0, z3.Implies(a * b == 0, r == 0), z3.Implies(a * b > 0, r >= 1) if up else True)
-        self.side.append((f"rounding:int-facts{n}", z3.Implies(nonneg, fact)))
+        z3, n, ctx = self.z3, len(self.side), r.ctx
+        ab = a * b
+        nonneg = z3.And(a >= 0, b >= 0, ctx)
+        positive = z3.Implies(ab > 0, r >= 1, ctx) if up else z3.BoolVal(True, ctx)
+        fact = z3.And(r >= 0, z3.Implies(ab == 0, r == 0, ctx), positive, ctx)
+        self.side.append((f"rounding:int-facts{n}", z3.Implies(nonneg, fact, ctx)))
 
     @staticmethod
     def _concrete(*xs: Any) -> bool:
@@ -168,13 +171,15 @@ class Z3RoundedArith(Z3RealArith):
     def mul_div_down(self, a: Any, b: Any, c: Any) -> Any:
         if self._concrete(a, b, c):  # parameters only: the exact integer result, no error term
             return IntArith().mul_div_down(a, b, c)
-        r = a * b / c - self._err("down")
+        x = a * b / c
+        r = x - self._err("down", x)
         self._sign(a, b, r, False)
         return r
 
     def mul_div_up(self, a: Any, b: Any, c: Any) -> Any:
         if self._concrete(a, b, c):
             return IntArith().mul_div_up(a, b, c)
-        r = a * b / c + self._err("up")
+        x = a * b / c
+        r = x + self._err("up", x)
         self._sign(a, b, r, True)
         return r

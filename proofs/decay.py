@@ -1,6 +1,7 @@
 """Volatility decay: an up-then-down round trip back to the start price loses value."""
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from specs.arith import Arith
@@ -13,8 +14,9 @@ class RoundTripDecay(Obligation):
     domain = Domain.REAL
     relaxation = "exact reals (a closed form; no rounding)"
 
-    def __init__(self, is_long: bool) -> None:
+    def __init__(self, is_long: bool, lev_min: int | Fraction | None = None) -> None:
         self.is_long = is_long
+        self.lev_min = (1 if is_long else 0) if lev_min is None else lev_min  # tests widen the domain
         if is_long:
             self.id = "decay.round_trip.long"
             self.statement = ("for L >= 1 and any move r > -1 then back to the start price, a series rebalanced to L "
@@ -27,7 +29,7 @@ class RoundTripDecay(Obligation):
             self.assumptions = ("L >= 0", "r > -1")
 
     def variables(self) -> list[Var]:
-        return [Var("L", 1 if self.is_long else 0), Var("r", -1)]
+        return [Var("L", self.lev_min), Var("r", -1)]
 
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         c = Claim()

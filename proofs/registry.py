@@ -69,6 +69,9 @@ def run_proofs(
 
 def _close(ob: Obligation, results: dict[int, ObligationResult]) -> None:
     res = results[id(ob)]
+    if getattr(ob, "lemmas", None) and res.status is Status.COUNTEREXAMPLE:
+        res.status = Status.POTENTIAL  # its variables are the lemmas' abstract quantities, not a state
+        res.reason = "the composition step fails at these abstract values (not a protocol state)"
     pending = [results[id(lem)] for lem in getattr(ob, "lemmas", []) if not results[id(lem)].ok]
     if res.ok and pending:
         bad = pending[0]

@@ -18,30 +18,32 @@ def _z3_arith(domain: Domain) -> Any:
     return {Domain.REAL: Z3RealArith, Domain.ROUNDED: Z3RoundedArith, Domain.INT: Z3IntArith}[domain]()
 
 
-def _z3_var(var: Var, domain: Domain) -> Any:
-    return z3.Int(var.name) if domain is Domain.INT else z3.Real(var.name)
+def _z3_var(var: Var, domain: Domain, ctx: Any) -> Any:
+    return z3.Int(var.name, ctx) if domain is Domain.INT else z3.Real(var.name, ctx)
 
 
-def _const(x: int | Fraction) -> Any:
-    return z3.RealVal(f"{Fraction(x).numerator}/{Fraction(x).denominator}")
+def _const(x: int | Fraction, ctx: Any) -> Any:
+    return z3.RealVal(f"{Fraction(x).numerator}/{Fraction(x).denominator}", ctx)
 
 
 def build_query(ob: Obligation, ar: Any = None) -> tuple[list[tuple[str, Any]], Claim, Any]:
     """The named assertions of the query: domain bounds, premises, rounding side conditions and the
     negated conjunction of the goals. `ar` may be passed to run a weakened arithmetic (tests)."""
     ar = ar or _z3_arith(ob.domain)
-    env = {var.name: _z3_var(var, ob.domain) for var in ob.variables()}
+    # A fresh context per query: the answer (and the model) must not depend on which queries ran before.
+    ctx = z3.Context()
+    env = {var.name: _z3_var(var, ob.domain, ctx) for var in ob.variables()}
     named: list[tuple[str, Any]] = []
     for var in ob.variables():
         x = env[var.name]
         if var.lo is not None:
-            named.append((f"domain:{var.name}>=lo", x >= _const(var.lo)))
+            named.append((f"domain:{var.name}>=lo", x >= _const(var.lo, ctx)))
         if var.hi is not None:
-            named.append((f"domain:{var.name}<=hi", x <= _const(var.hi)))
+            named.append((f"domain:{var.name}<=hi", x <= _const(var.hi, ctx)))
     claim = ob.claim(ar, env)
-    named += [(f"premise:{n}", _as_bool(e)) for n, e in claim.premises]
+    named += [(f"premise:{n}", _as_bool(e, ctx)) for n, e in claim.premises]
     named += list(getattr(ar, "side", []))
-    named.append(("negated-goal", z3.Not(z3.And(*[_as_bool(e) for _, e in claim.goals]))))
+    named.append(("negated-goal", z3.Not(z3.And(*[_as_bool(e, ctx) for _, e in claim.goals], ctx), ctx)))
     return _dedupe(named), claim, env
 
 
@@ -54,8 +56,8 @@ def _dedupe(named: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return out
 
 
-def _as_bool(e: Any) -> Any:
-    return z3.BoolVal(e) if isinstance(e, bool) else e
+def _as_bool(e: Any, ctx: Any) -> Any:
+    return z3.BoolVal(e, ctx) if isinstance(e, bool) else e
 
 
 def to_smt2(named: list[tuple[str, Any]], logic: str) -> str:
@@ -127,20 +129,24 @@ def replay(ob: Obligation, values: dict[str, Any], ar: Any = None) -> list[str] 
     return failed or None
 
 
-def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_arith: Any) -> tuple[Any, Any, dict, list, str | None]:
-    """One encoding of the query: (answer, solver, env, core names, smt file)."""
+def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_arith: Any,
+           pins: dict[str, int] | None = None) -> tuple[Any, Any, dict, list, str | None]:
+    """One encoding of the query: (answer, solver, env, core names, smt file). `pins` fixes some
+    variables to values (a guided search for an integral counterexample near a relaxed model)."""
     dob = ob if domain is ob.domain else _in_domain(ob, domain)
     named, _, env = build_query(dob, z3_arith(domain) if callable(z3_arith) else z3_arith)
+    named += [(f"pin:{k}", env[k] == v) for k, v in (pins or {}).items() if k in env]
     logic = "QF_NIA" if domain is Domain.INT else "QF_NRA"
-    solver = z3.SolverFor(logic) if domain is Domain.REAL else z3.Solver()
+    ctx = named[-1][1].ctx
+    solver = z3.SolverFor(logic, ctx=ctx) if domain is Domain.REAL else z3.Solver(ctx=ctx)
     solver.set("timeout", max(1, int(timeout_s * 1000)))
     trackers = {}
     for name, e in named:
-        t = z3.Bool(name)
+        t = z3.Bool(name, ctx)
         trackers[str(t)] = name
         solver.assert_and_track(e, t)
     smt_file = None
-    if dump_smt is not None:
+    if dump_smt is not None and not pins:
         path = Path(dump_smt) / f"{ob.id}.{domain.value}.smt2"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"; {ob.id} ({domain.value} encoding): {ob.statement}\n" + to_smt2(named, logic))
@@ -216,6 +222,24 @@ def check(
         res.status = Status.POTENTIAL
         res.values = {k: str(_value(model, x)) for k, x in env.items()}
         reasons.append(f"{domain.value}: model did not replay on the concrete formulas")
+        if domain is Domain.ROUNDED:  # look for an integral point with the scale variables pinned
+            pins = {k: round(_value(model, env[k])) for k in ob.pin if k in env}
+            left = min(timeout_s - (time.perf_counter() - t0), 0.3 * timeout_s)
+            if pins and left > 0.05:
+                answer, solver, penv, _, _ = _solve(ob, Domain.INT, left, None, z3_arith, pins)
+                if answer == z3.sat:
+                    cand = {k: _value(solver.model(), x) for k, x in penv.items()}
+                    failed = replay(ob, {k: int(v) for k, v in cand.items()}, replay_arith)
+                    if failed:
+                        res.status, res.failed_goals = Status.COUNTEREXAMPLE, failed
+                        res.reason = f"replayed (int model with {', '.join(pins)} pinned near the relaxed model)"
+                        res.values = {k: str(int(v)) for k, v in cand.items()}
+                        res.encoding = "int"
+                        if scenario_dir is not None:
+                            from .scenario import write_scenario
+
+                            res.scenario_file = write_scenario(ob, {k: int(v) for k, v in cand.items()}, scenario_dir)
+                        break
     if res.status is not Status.PROVED and res.status is not Status.COUNTEREXAMPLE:
         res.reason = "; ".join(reasons)
         if res.status is Status.POTENTIAL and any("unknown" in r or "timeout" in r or "canceled" in r for r in reasons[1:]):
