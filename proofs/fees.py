@@ -308,7 +308,8 @@ class RebalanceDilution(Obligation):
         bound = ar.mul_div_up(ar.max(r.notional, 0), sp.slippage_cap_bps, BPS)
         # an integral BASE amount is off the oracle-exact one by < 1 wei on each side: 2 wei of BASE at P
         base_wei = ar.mul_div_up(2, v["P"], WAD)
-        c.goal("V0 - V1 <= cap*notional", ar.le(r.v0 - r.v1, bound + base_wei + self.SLACK))
+        # integers: a <= b <=> a < b + 1 (the strict form survives the relaxation)
+        c.goal("V0 - V1 <= cap*notional", ar.lt(r.v0 - r.v1, bound + base_wei + self.SLACK + 1))
         return c
 
 

