@@ -8,7 +8,7 @@ from specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .floor import ROUNDED_RELAXATION
-from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, V_MIN, nonzero_out, position_vars, rebalance, rebalance_lev_hi
+from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, V_MIN, position_vars, sell_exact_in, rebalance, rebalance_lev_hi
 
 _side = {True: "long", False: "short"}
 FILL_ASSUMPTION = "every swap fills no better than the oracle price and within the slippage cap (else it reverts)"
@@ -63,24 +63,27 @@ def mint(ar: Arith, F: Any, sp: SeriesParams, v: dict[str, Any], c: Claim, boots
         c.premise("V0>=V_MIN", ar.ge(v0, V_MIN))
         if not L:
             c.premise("short: b<=d", ar.le(b, d))
+    # SPEC mint step 3 with the "Dust" rule: a swap whose oracle minimum rounds to 0 is skipped together
+    # with the borrow that would fund it; with nothing to swap, the pro-rata borrow still happens.
     if bootstrap and L:
         dd = ar.mul_div_down(net, sp.target_lev - WAD, WAD)
-        spend, sell = net + dd, 0
+        spend, sell, swap_needed = net + dd, 0, True
     elif bootstrap:
         dd = F.quote_to_base_down(ar, ar.mul_div_down(net, sp.target_lev, WAD), P)
-        spend, sell = 0, dd
+        spend, sell, swap_needed = 0, dd, True
     else:
         db, dq, dd = ar.mul_div_down(b, net, v0), ar.mul_div_down(q, net, v0), ar.mul_div_down(d, net, v0)
         spend, sell = (ar.max(net + dd - dq, 0), 0) if L else (0, ar.max(dd - db, 0))
+        swap_needed = ar.gt(net + dd, dq) if L else ar.gt(dd, db)
     if L:  # QUOTE -> BASE, f1 = BASE out
-        c.premise("mint fill>=minOut", ar.ge(f1, F.min_out_quote_to_base(ar, spend, P, cap)))
-        c.premise("mint fill<=oracle", ar.le(f1 * P, spend * WAD))
-        c.premise("pool: out>0 for in>0", nonzero_out(ar, spend, f1))
+        mo = F.min_out_quote_to_base(ar, spend, P, cap)
+        dust = ar.and_(swap_needed, sell_exact_in(ar, c, "mint swap", mo, f1, ar.le(f1 * P, spend * WAD)))
+        dd, spend = ar.ite(dust, 0, dd), ar.ite(dust, 0, spend)
         b1, q1, d1 = b + f1, q + net + dd - spend, d + dd
     else:  # BASE -> QUOTE, f1 = QUOTE out
-        c.premise("mint fill>=minOut", ar.ge(f1, F.min_out_base_to_quote(ar, sell, P, cap)))
-        c.premise("mint fill<=oracle", ar.le(f1 * WAD, sell * P))
-        c.premise("pool: out>0 for in>0", nonzero_out(ar, sell, f1))
+        mo = F.min_out_base_to_quote(ar, sell, P, cap)
+        dust = ar.and_(swap_needed, sell_exact_in(ar, c, "mint swap", mo, f1, ar.le(f1 * WAD, sell * P)))
+        dd, sell = ar.ite(dust, 0, dd), ar.ite(dust, 0, sell)
         b1, q1, d1 = b + dd - sell, q + net + f1, d + dd
     v1 = F.series_value(ar, L, b1, q1, d1, P)
     shares = F.mint_shares(ar, S, v1 - v0, v0)
@@ -89,7 +92,9 @@ def mint(ar: Arith, F: Any, sp: SeriesParams, v: dict[str, Any], c: Claim, boots
 
 
 def redeem_slices(ar: Arith, F: Any, st: dict[str, Any], shares: Any) -> dict[str, Any]:
-    """The series after a redeem of `shares`: holdings minus the slices SPEC redeem() step 2 takes."""
+    """The series after a redeem of `shares`: holdings minus the slices SPEC redeem() step 2 takes. (A
+    dust sale would leave the redeemer's BASE in the series, which only raises the others' NAV: taking
+    the whole slice out is the worst case for them.)"""
     b, q, d, S = st["b"], st["q"], st["d"], st["S"]
     rb, rq, rd = F.pro_rata_down(ar, b, shares, S), F.pro_rata_down(ar, q, shares, S), F.pro_rata_up(ar, d, shares, S)
     return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares)
@@ -101,10 +106,9 @@ def redeem(ar: Arith, F: Any, sp: SeriesParams, st: dict[str, Any], shares: Any,
     b, q, d, S = st["b"], st["q"], st["d"], st["S"]
     rb, rq, rd = F.pro_rata_down(ar, b, shares, S), F.pro_rata_down(ar, q, shares, S), F.pro_rata_up(ar, d, shares, S)
     f2, f3 = v["f2"], v["f3"]
-    if L:  # sell rb BASE, f2 = QUOTE proceeds
-        c.premise("redeem fill>=minOut", ar.ge(f2, F.min_out_base_to_quote(ar, rb, P, cap)))
-        c.premise("redeem fill<=oracle", ar.le(f2 * WAD, rb * P))
-        c.premise("pool: out>0 for in>0", nonzero_out(ar, rb, f2))
+    if L:  # sell rb BASE, f2 = QUOTE proceeds (a dust sale is skipped: the BASE stays in the series)
+        dust = sell_exact_in(ar, c, "redeem sell", F.min_out_base_to_quote(ar, rb, P, cap), f2, ar.le(f2 * WAD, rb * P))
+        rb = ar.ite(dust, 0, rb)
         cash = rq + f2
         c.premise("cash>=debt slice", ar.ge(cash, rd))
         gross = cash - rd
@@ -112,9 +116,8 @@ def redeem(ar: Arith, F: Any, sp: SeriesParams, st: dict[str, Any], shares: Any,
         need, surplus = ar.max(rd - rb, 0), ar.max(rb - rd, 0)
         c.premise("buy fill<=maxIn", ar.le(f2, F.max_in_quote_for_base(ar, need, P, cap)))
         c.premise("buy fill>=oracle", ar.ge(f2 * WAD, need * P))
-        c.premise("sell fill>=minOut", ar.ge(f3, F.min_out_base_to_quote(ar, surplus, P, cap)))
-        c.premise("sell fill<=oracle", ar.le(f3 * WAD, surplus * P))
-        c.premise("pool: out>0 for in>0", nonzero_out(ar, surplus, f3))
+        dust = sell_exact_in(ar, c, "redeem sell", F.min_out_base_to_quote(ar, surplus, P, cap), f3, ar.le(f3 * WAD, surplus * P))
+        rb = ar.ite(dust, rb - surplus, rb)  # a dust surplus stays in the series
         c.premise("quote covers the buy", ar.ge(rq, f2))
         gross = rq - f2 + f3
     fee = F.fee_up(ar, gross, sp.redeem_fee_bps)
@@ -282,6 +285,36 @@ class OthersNav(Obligation):
         return c
 
 
+class OthersNavMint(Obligation):
+    """Another holder's mint never lowers my NAV per token by more than 1 wei: closed from
+    lemma_mint's "shares * V0 <= S * dV" (the only fact about the trades it needs)."""
+
+    family = "fees"
+    domain = Domain.ROUNDED
+    relaxation = ROUNDED_RELAXATION + "; the trades enter only through lemma_mint's conclusion"
+
+    def __init__(self, sp: SeriesParams, lemma: MintValueLemma | None = None) -> None:
+        self.sp = sp
+        self.lemmas = [lemma or MintValueLemma(sp)]
+        self.id = f"fees.others_nav.mint.{_side[sp.is_long]}"
+        self.statement = (f"{sp.name}: another holder's mint never lowers NAV per token by more than 1 wei (one unit "
+                          "of rounding) (from lemma_mint)")
+        self.assumptions = POSITION_ASSUMPTIONS + (FILL_ASSUMPTION,)
+
+    def variables(self) -> list[Var]:
+        return [Var("V0", V_MIN, AMOUNT_MAX), Var("S", 1, AMOUNT_MAX), Var("dV", -AMOUNT_MAX, AMOUNT_MAX)]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c, F = Claim(), self.F
+        V0, S, dV = v["V0"], v["S"], v["dV"]
+        shares = F.mint_shares(ar, S, dV, V0)
+        c.premise("shares>0", ar.gt(shares, 0))
+        c.premise("lemma_mint: shares*V0 <= S*dV", ar.le(shares * V0, S * dV))
+        nav0, nav1 = F.nav_per_token(ar, V0, S), F.nav_per_token(ar, V0 + dV, S + shares)
+        c.goal("nav1 >= nav0 - 1", ar.gt(nav1, nav0 - 2))  # <=> nav1 >= nav0 - 1 on integers
+        return c
+
+
 class RebalanceDilution(Obligation):
     family = "fees"
     domain = Domain.ROUNDED
@@ -313,4 +346,4 @@ class RebalanceDilution(Obligation):
         return c
 
 
-__all__ = ["Conservation", "MintRedeemNoProfit", "MintRedeemComposed", "MintValueLemma", "RedeemValueLemma", "OthersNav", "RebalanceDilution", "mint", "redeem"]
+__all__ = ["OthersNavMint", "Conservation", "MintRedeemNoProfit", "MintRedeemComposed", "MintValueLemma", "RedeemValueLemma", "OthersNav", "RebalanceDilution", "mint", "redeem"]

@@ -38,10 +38,16 @@ def position_vars() -> list[Var]:
     ]
 
 
-def nonzero_out(ar: Arith, amount_in: Any, out: Any) -> Any:
-    """SpotPool.swapExactIn reverts on a zero output (`out == 0` -> InsufficientOutput), and no
-    swap is made for a zero amount: a positive input fills at least 1 wei."""
-    return ar.or_(ar.le(amount_in, 0), ar.ge(out, 1))
+def sell_exact_in(ar: Arith, claim: Claim, name: str, min_out: Any, fill: Any, oracle_ok: Any) -> Any:
+    """An exact-input protocol swap (SPEC swaps + "Dust"): skipped when its oracle minimum rounds to
+    0 (returns True: the input stays, the fill is 0); otherwise the pool's output is at least the
+    minimum (the pool also reverts a zero output, implied as min_out >= 1) and no better than the
+    oracle. Adds the premises; returns the symbolic "dust" condition."""
+    dust = ar.le(min_out, 0)
+    claim.premise(f"{name}: fill>=minOut unless dust", ar.or_(dust, ar.ge(fill, min_out)))
+    claim.premise(f"{name}: dust -> no fill", ar.or_(ar.not_(dust), ar.le(fill, 0)))
+    claim.premise(f"{name}: fill<=oracle", oracle_ok)
+    return dust
 
 
 def exact_of(ar: Arith) -> Arith:
@@ -81,29 +87,26 @@ def rebalance(ar: Arith, sp: SeriesParams, v: dict[str, Any], increase: bool, cl
     te = F.target_exposure(ar, sp.target_lev, v0)
     claim.premise("branch", ar.gt(te, e0) if increase else ar.lt(te, e0))
     zero: Any = 0
-    if L and increase:  # borrow E*-E QUOTE, buy BASE
+    if L and increase:  # borrow E*-E QUOTE, buy BASE (both skipped when the purchase is dust)
         amt = te - e0
-        claim.premise("fill>=minOut", ar.ge(fill, F.min_out_quote_to_base(ar, amt, P, c)))
-        claim.premise("fill<=oracle", ar.le(fill * P, amt * WAD))
-        claim.premise("pool: out>0 for in>0", nonzero_out(ar, amt, fill))
+        dust = sell_exact_in(ar, claim, "buy", F.min_out_quote_to_base(ar, amt, P, c), fill, ar.le(fill * P, amt * WAD))
+        amt = ar.ite(dust, zero, amt)
         b1, q1, d1 = b + fill, q, d + amt
         notional, borrowed, ib_out, iq_out = amt, amt, zero, amt
     elif L:  # sell BASE, repay min(proceeds, d)
         sell = F.quote_to_base_down(ar, e0 - te, P)
         claim.premise("sell<=b", ar.le(sell, b))
-        claim.premise("fill>=minOut", ar.ge(fill, F.min_out_base_to_quote(ar, sell, P, c)))
-        claim.premise("fill<=oracle", ar.le(fill * WAD, sell * P))
-        claim.premise("pool: out>0 for in>0", nonzero_out(ar, sell, fill))
+        dust = sell_exact_in(ar, claim, "sell", F.min_out_base_to_quote(ar, sell, P, c), fill, ar.le(fill * WAD, sell * P))
+        sell = ar.ite(dust, zero, sell)
         repay = ar.min(fill, d)
         b1, q1, d1 = b - sell, q + fill - repay, d - repay
-        notional, borrowed, ib_out, iq_out = e0 - te, zero, zero, zero - repay
-    elif increase:  # short: borrow BASE, sell it for QUOTE
+        notional, borrowed, ib_out, iq_out = ar.ite(dust, zero, e0 - te), zero, zero, zero - repay
+    elif increase:  # short: borrow BASE, sell it for QUOTE (both skipped when the sale is dust)
         amt = F.quote_to_base_down(ar, te - e0, P)
-        claim.premise("fill>=minOut", ar.ge(fill, F.min_out_base_to_quote(ar, amt, P, c)))
-        claim.premise("fill<=oracle", ar.le(fill * WAD, amt * P))
-        claim.premise("pool: out>0 for in>0", nonzero_out(ar, amt, fill))
+        dust = sell_exact_in(ar, claim, "sell", F.min_out_base_to_quote(ar, amt, P, c), fill, ar.le(fill * WAD, amt * P))
+        amt = ar.ite(dust, zero, amt)
         b1, q1, d1 = b, q + fill, d + amt
-        notional, borrowed, ib_out, iq_out = te - e0, F.debt_quote(ar, False, amt, P), amt, zero
+        notional, borrowed, ib_out, iq_out = ar.ite(dust, zero, te - e0), F.debt_quote(ar, False, amt, P), amt, zero
     else:  # short: buy exact BASE with QUOTE (fill = QUOTE spent), repay it
         buy = ar.min(F.quote_to_base_down(ar, e0 - te, P), d)
         claim.premise("fill<=maxIn", ar.le(fill, F.max_in_quote_for_base(ar, buy, P, c)))

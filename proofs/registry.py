@@ -29,7 +29,7 @@ def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
     for sp in params.series:
         composed = fees.MintRedeemComposed(sp)
         obs += composed.lemmas + [composed, fees.MintRedeemNoProfit(sp, True)]
-        obs += [fees.OthersNav(sp, "mint"), fees.OthersNav(sp, "redeem")]
+        obs += [fees.OthersNavMint(sp, composed.lemmas[0]), fees.OthersNav(sp, "redeem")]
         obs += [fees.RebalanceDilution(sp, inc) for inc in (True, False)]
     obs += [decay.RoundTripDecay(True), decay.RoundTripDecay(False)]
     return _unique(obs)

@@ -189,14 +189,19 @@ def holdings_up(ar, amount, shares, supply):
     return ar.mul_div_up(amount, shares, supply)  # paid out, but rounded up
 
 
+def debt_forgotten(ar, amount, shares, supply):
+    return 0 * amount  # the redeemer leaves its slice of the debt to the others
+
+
 @SIDES
 def test_mint_lemma_refuted_by_shares_rounded_up(sp):
     refuted(fees.MintValueLemma(sp).with_formulas(mint_shares=shares_up))
 
 
 @SIDES
-def test_redeem_lemma_refuted_by_slices_rounded_up(sp):
-    refuted(fees.RedeemValueLemma(sp).with_formulas(pro_rata_down=holdings_up))
+def test_redeem_lemma_refuted_by_a_wrong_slice(sp):
+    weak = dict(pro_rata_down=holdings_up) if sp.is_long else dict(pro_rata_up=debt_forgotten)
+    refuted(fees.RedeemValueLemma(sp).with_formulas(**weak))
 
 
 @SIDES
@@ -218,11 +223,9 @@ def test_first_mint_then_redeem_refuted_by_a_fee_rebate(sp):
 
 @SIDES
 def test_others_nav_on_mint_refuted_by_an_extra_share(sp):
-    refuted(fees.OthersNav(sp, "mint").with_formulas(mint_shares=shares_up))
-
-
-def debt_forgotten(ar, amount, shares, supply):
-    return 0 * amount  # the redeemer leaves its slice of the debt to the others
+    proved(fees.OthersNavMint(sp))  # the composition step holds whatever mint_shares is, given lemma_mint;
+    refuted(fees.MintValueLemma(sp).with_formulas(mint_shares=shares_up))  # the lemma is what breaks,
+    refuted(fees.OthersNav(sp, "mint").with_formulas(mint_shares=shares_up))  # as does the whole mint, directly
 
 
 @SIDES
@@ -234,8 +237,8 @@ def test_others_nav_on_redeem_refuted_by_a_flipped_rounding(sp):
 @SIDES
 @pytest.mark.parametrize("increase", [True, False], ids=["up", "down"])
 def test_rebalance_dilution_refuted_without_the_slippage_limits(sp, increase):
-    zero = lambda ar, amount, price, cap: 0  # noqa: E731
-    weak = dict(min_out_base_to_quote=zero, min_out_quote_to_base=zero,
+    one = lambda ar, amount, price, cap: 1 + 0 * amount  # noqa: E731  (any nonzero fill accepted)
+    weak = dict(min_out_base_to_quote=one, min_out_quote_to_base=one,
                 max_in_quote_for_base=lambda ar, amount, price, cap: 10**40)
     refuted(fees.RebalanceDilution(sp, increase).with_formulas(**weak))
 
