@@ -23,6 +23,7 @@ _side = {True: "long", False: "short"}
 class Drift(Obligation):
     """Leverage of an untraded position moves against the price for a long, with it for a short."""
 
+    invariants = ('band.drift_direction',)
     family = "band"
     domain = Domain.REAL
     relaxation = "exact real holdings and prices (direction of a continuous quantity)"
@@ -60,6 +61,7 @@ class Drift(Obligation):
 class BandExit(Obligation):
     """The closed-form band-exit price ratio is exact, and it is the first crossing."""
 
+    invariants = ('band.drift_direction',)
     family = "band"
     domain = Domain.REAL
     relaxation = "exact reals: leverages and price ratio are real numbers (no rounding in a closed form)"
@@ -104,6 +106,7 @@ class FtxCheck(Obligation):
     """A check from outside: FTX's published intraday rebalance points for 3x tokens reaching 4x."""
 
     id = "band.exit.ftx"
+    invariants = ('band.drift_direction',)
     family = "band"
     domain = Domain.REAL
     statement = ("the band-exit formula reproduces FTX's published 3x->4x rebalance points (-11.15% long, "
@@ -127,6 +130,7 @@ class FtxCheck(Obligation):
 class Liquidation(Obligation):
     """The price move that takes V to zero from leverage L0, and nothing earlier."""
 
+    invariants = ()
     family = "band"
     domain = Domain.REAL
     relaxation = "exact reals (closed form of an untraded position)"
@@ -158,6 +162,7 @@ class Liquidation(Obligation):
 class Restoration(Obligation):
     """After a rebalance, leverage is within the stated tolerance of target and inside the band."""
 
+    invariants = ('band.restoration',)
     family = "band"
     domain = Domain.ROUNDED
     relaxation = ("integers relaxed to reals with every mulDiv a bounded rounding error in [0, 1) "
@@ -199,6 +204,7 @@ class Restoration(Obligation):
 class Trigger(Obligation):
     """Trigger soundness and completeness of `rebalance()` against the exact leverage."""
 
+    invariants = ('band.trigger_sound', 'band.trigger_complete')
     family = "band"
     domain = Domain.ROUNDED
     relaxation = "integers relaxed to reals, mulDiv rounding as bounded error terms"

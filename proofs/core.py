@@ -68,6 +68,7 @@ class Obligation:
 
     id: str = ""
     family: str = ""  # band | floor | fees | decay
+    invariants: tuple[str, ...] = ()  # the `specs.invariants` ids (checked per step by the fuzzer) it proves
     statement: str = ""  # the claim in words
     assumptions: tuple[str, ...] = ()  # the domain in words (bounds are also in `variables`)
     relaxation: str | None = None  # stated whenever the encoding is not exact integer semantics
@@ -105,6 +106,7 @@ class ObligationResult:
     seconds: float
     domain: str
     encoding: str = ""  # the encoding that decided it (real / rounded / int)
+    invariants: tuple[str, ...] = ()  # the specs.invariants ids it proves
     assumptions: tuple[str, ...] = ()
     relaxation: str | None = None
     reason: str = ""  # solver reason for unknown, replay verdict for potential

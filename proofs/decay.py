@@ -10,6 +10,7 @@ from .core import Claim, Domain, Obligation, Var
 
 
 class RoundTripDecay(Obligation):
+    invariants = ()
     family = "decay"
     domain = Domain.REAL
     relaxation = "exact reals (a closed form; no rounding)"

@@ -15,6 +15,7 @@ FILL_ASSUMPTION = "every swap fills no better than the oracle price and within t
 
 
 class Conservation(Obligation):
+    invariants = ('fees.conserved',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -130,6 +131,7 @@ def _flow_vars() -> list[Var]:
 
 
 class MintRedeemNoProfit(Obligation):
+    invariants = ('fees.round_trip',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -162,6 +164,7 @@ class MintValueLemma(Obligation):
     """Lemma for the pro-rata mint: the realised value change never exceeds the net deposit, and the
     shares are at most S * dV / V0."""
 
+    invariants = ('fees.round_trip', 'fees.no_dilution')
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -189,6 +192,7 @@ class MintValueLemma(Obligation):
 class RedeemValueLemma(Obligation):
     """Lemma for any redeem: the gross QUOTE paid is at most the slice's share of V plus 2 wei."""
 
+    invariants = ('fees.round_trip',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -219,6 +223,7 @@ class MintRedeemComposed(Obligation):
     """Mint then redeem, closed from the two lemmas: only the lemmas' conclusions are assumed about
     the trades, so this query is small; it is proved only if both lemmas are."""
 
+    invariants = ('fees.round_trip',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION + "; the trades enter only through the two lemmas' conclusions"
@@ -251,6 +256,7 @@ class MintRedeemComposed(Obligation):
 class OthersNav(Obligation):
     """Another holder's mint or redeem never lowers my NAV per token beyond one unit of rounding."""
 
+    invariants = ('fees.no_dilution',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -289,6 +295,7 @@ class OthersNavMint(Obligation):
     """Another holder's mint never lowers my NAV per token by more than 1 wei: closed from
     lemma_mint's "shares * V0 <= S * dV" (the only fact about the trades it needs)."""
 
+    invariants = ('fees.no_dilution',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION + "; the trades enter only through lemma_mint's conclusion"
@@ -316,6 +323,7 @@ class OthersNavMint(Obligation):
 
 
 class RebalanceDilution(Obligation):
+    invariants = ('fees.rebalance_dilution',)
     family = "fees"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION

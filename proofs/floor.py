@@ -37,6 +37,7 @@ def equity_and_floor(F: Any, ar: Arith, is_long: bool, floor_bps: int, v: dict[s
 
 
 class NoRebalanceBelowFloor(Obligation):
+    invariants = ('floor.no_rebalance_below',)
     family = "floor"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -69,6 +70,7 @@ class KeeperFeeBelowFloor(Obligation):
     """A rebalance starts at/above the floor and pays one keeper fee; slippage lowers V (and so the
     floor) and borrowing is equity-neutral, so the reserve ends at most one keeper fee below."""
 
+    invariants = ('floor.keeper_bound',)
     family = "floor"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -103,6 +105,7 @@ class KeeperFeeBelowFloor(Obligation):
 
 
 class RipcordBelowFloor(Obligation):
+    invariants = ('floor.ripcord_open',)
     family = "floor"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION
@@ -140,6 +143,7 @@ class ReserveFlow(Obligation):
     (fees in, injections in, keeper payments out; lending, repaying and absorbing a bad debt move
     value between idle and loans only), up to `SLACK` wei of rounding."""
 
+    invariants = ('floor.flows', 'floor.bad_debt')
     family = "floor"
     domain = Domain.ROUNDED
     relaxation = ROUNDED_RELAXATION

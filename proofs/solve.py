@@ -186,7 +186,7 @@ def check(
     t0 = time.perf_counter()
     res = ObligationResult(
         id=ob.id, family=ob.family, statement=ob.statement, status=Status.UNKNOWN, seconds=0.0,
-        domain=ob.domain.value, assumptions=ob.assumptions, relaxation=ob.relaxation,
+        domain=ob.domain.value, assumptions=ob.assumptions, relaxation=ob.relaxation, invariants=ob.invariants,
     )
     reasons: list[str] = []
     for domain, share in _schedule(ob):

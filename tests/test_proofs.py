@@ -85,10 +85,17 @@ def unsafe(sp):
 @pytest.mark.parametrize("increase", [True, False], ids=["up", "down"])
 def test_restoration_refuted_by_a_band_too_narrow_for_the_cap(sp, increase):
     if not sp.is_long and not increase:
-        pytest.skip("the short/down instance is slow to refute exactly (see notes/issue-5.md); the other three cover it")
+        # Z3's integer search does not finish on this instance in a test budget (its relaxed model
+        # sits on the domain boundary); see notes/issue-5.md and the weakened-definition test below.
+        pytest.skip("short/down with unsafe parameters: potential only (see the next test)")
     res = refuted(band.Restoration(unsafe(sp), increase))
     assert "L1 in band" in res.failed_goals
     assert Fraction(res.values["P"]) > 0
+
+
+def test_short_restoration_down_refuted_by_a_target_of_zero():
+    res = refuted(band.Restoration(SHORT, False).with_formulas(target_exposure=lambda ar, T, v: 0 * v))
+    assert "L1 in band" in res.failed_goals
 
 
 def test_restoration_tolerance_is_the_stated_one():
@@ -135,6 +142,15 @@ def test_one_keeper_fee_refuted_by_a_ripcord_too_high_for_the_cap(increase):
     if increase:
         pytest.skip("raising exposure starts below target: the loss is bounded by c*T*V whatever the ripcord")
     res = refuted(floor.KeeperFeeBelowFloor(sp, BUNDLED, increase))
+    assert res.failed_goals == ["equity1 >= floor1 - keeperFee"]
+
+
+@SIDES
+def test_one_keeper_fee_refuted_by_an_overshooting_target(sp):
+    """A rebalance aiming at 10x the target with a 10% cap can lose more than V on the trade."""
+    sp = dataclasses.replace(sp, slippage_cap_bps=1000)
+    over = lambda ar, T, v: ar.mul_div_down(10 * T, v, WAD)  # noqa: E731
+    res = refuted(floor.KeeperFeeBelowFloor(sp, BUNDLED, True).with_formulas(target_exposure=over))
     assert res.failed_goals == ["equity1 >= floor1 - keeperFee"]
 
 
@@ -250,3 +266,14 @@ def test_rebalance_dilution_refuted_without_the_slippage_limits(sp, increase):
 def test_decay_refuted_below_one_x(is_long):
     proved(decay.RoundTripDecay(is_long))
     refuted(decay.RoundTripDecay(is_long, lev_min=Fraction(1, 2) if is_long else Fraction(-1, 2)))
+
+
+def test_obligations_name_the_fuzzers_invariants():
+    """The proofs and the fuzzer share one list of invariants (specs/invariants.py): every id an
+    obligation claims exists there, and every non-accounting invariant is covered by some obligation."""
+    from specs.invariants import INVARIANTS
+
+    known = {i.id for i in INVARIANTS}
+    claimed = {inv for o in obligations(BUNDLED) for inv in o.invariants}
+    assert claimed <= known
+    assert {i.id for i in INVARIANTS if i.family != "accounting"} <= claimed
