@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import build
 from ..exitcodes import ExitCode
+
+DEFAULT_TRIAGE = build.ROOT / "slither-triage.toml"
+DEFAULT_MIN_IMPACT = "Low"  # Slither's Informational/Optimization checks are opt-in (--min-impact)
 
 IMPACTS = ("High", "Medium", "Low", "Informational", "Optimization")
 

@@ -14,11 +14,9 @@ from slither.detectors.abstract_detector import AbstractDetector, classification
 from .. import build
 from .compile import crytic_compile_for
 from .detectors import PROJECT_DETECTORS
-from .model import IMPACTS, AnalysisResult, DetectorInfo, Finding
+from .model import DEFAULT_MIN_IMPACT, DEFAULT_TRIAGE, IMPACTS, AnalysisResult, DetectorInfo, Finding
 from .triage import apply_triage, load_triage
 
-DEFAULT_TRIAGE = build.ROOT / "slither-triage.toml"
-DEFAULT_MIN_IMPACT = "Low"  # Slither's Informational/Optimization checks are opt-in (--min-impact)
 
 
 def slither_detectors() -> list[type[AbstractDetector]]:

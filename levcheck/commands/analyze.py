@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..analysis.model import IMPACTS
+from ..analysis.model import DEFAULT_MIN_IMPACT, DEFAULT_TRIAGE, IMPACTS
 from ..analysis.report import to_json, to_text
-from ..analysis.runner import DEFAULT_MIN_IMPACT, DEFAULT_TRIAGE, run_analysis, select_detectors
 from ..analysis.sarif import write_sarif
 from ..errors import LevcheckError
 from ..exitcodes import ExitCode
@@ -34,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
+    from ..analysis.runner import run_analysis, select_detectors
     if args.list_detectors:
         for d, project in select_detectors(include_slither=not args.project_only, min_impact=args.min_impact):
             print(f"{d.ARGUMENT:34} {'levcheck' if project else 'slither ':8} {d.HELP}")
