@@ -123,7 +123,9 @@ def _finding(r: dict, project_ids: set[str]) -> Finding:
     lines = sm.get("lines") or []
     description = r.get("description", "").strip()
     message = _LOCATION.sub("", description.splitlines()[0]).rstrip(":") if description else r["check"]
-    stable = _LOCATION.sub("", r.get("description", ""))
+    # Slither lists some elements (e.g. a reentrancy's state writes) in set order, which varies between
+    # runs: sort the lines so the fingerprint does not.
+    stable = "\n".join(sorted(_LOCATION.sub("", r.get("description", "")).splitlines()))
     fingerprint = hashlib.sha256(f"{r['check']}|{contract}|{function}|{stable}".encode()).hexdigest()[:16]
     return Finding(
         detector=r["check"],
