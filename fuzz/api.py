@@ -10,9 +10,11 @@ produce the numbered step list and the model-vs-EVM diff.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from hypothesis import HealthCheck, Phase, seed as hyp_seed, settings
 from hypothesis.stateful import get_state_machine_test
@@ -108,8 +110,39 @@ class FuzzResult:
         return out
 
 
+@contextlib.contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Hypothesis 6.170 sometimes draws "local constants" harvested from every module loaded so far,
+    so the same seed would give different runs from the CLI and from pytest. Within a campaign, draw
+    from no local constants (internal API: if it moves, runs stay valid but only seed-reproducible
+    within one entry point)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    saved_fn = getattr(providers, "_get_local_constants", None)
+    saved_cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if saved_fn is None or saved_cache is None or not hasattr(providers, "Constants"):
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE = type(saved_cache)(1024)  # a fresh cache: no constants from earlier runs
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved_fn
+        providers.CONSTANTS_CACHE = saved_cache
+
+
 def run_fuzz(config: FuzzConfig) -> FuzzResult:
     """Run a differential fuzz campaign; see the module docstring."""
+    with _no_local_constants():
+        return _run_fuzz(config)
+
+
+def _run_fuzz(config: FuzzConfig) -> FuzzResult:
     prof = PROFILES[config.profile]
     total = config.examples if config.examples is not None else (None if config.seconds else prof.examples)
     steps_per_example = config.steps_per_example or prof.steps_per_example

@@ -38,6 +38,19 @@ def test_same_seed_same_run() -> None:
     assert a.steps != c.steps  # a different seed explores differently
 
 
+def test_same_seed_same_run_across_processes() -> None:
+    """Hypothesis harvests constants from loaded modules; the campaign must not depend on them."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "levcheck.cli", "fuzz", "--seed", "9", "--examples", "6", "--json"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    here = run_fuzz(FuzzConfig(seed=9, examples=6, out_dir=None))
+    assert json.loads(out)["steps"] == here.steps
+
+
 def test_planted_bug_found_shrunk_written_and_replayed(tmp_path, fee_mutant) -> None:
     r = run_fuzz(FuzzConfig(seed=0, examples=60, artifacts=fee_mutant, out_dir=tmp_path))
     assert r.failed and r.scenario_path is not None and r.scenario_path.exists()
