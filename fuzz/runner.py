@@ -7,6 +7,7 @@ states are identical, on both sides otherwise).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,10 +161,19 @@ class Session:
         report.differences = compare_outcomes(m_out, c_out)
         if step.action != "warp" and self.evm.time != now + n_tx:
             report.differences.append(f"clock: the model took {n_tx} transaction(s), the EVM {self.evm.time - now}")
+        prev = self.prev_state
+        single_tx = step.action != "mint_redeem"  # a composite step can revert after changing state
+        if (step.action == "warp" or (single_tx and m_out.reverted and c_out.reverted)) and not report.differences:
+            # Nothing ran, or both sides reverted (an EVM revert undoes everything, and so does the
+            # model's transaction): the state is the previous one at a later time. Transition
+            # invariants still see this step's outcome (e.g. why a rebalance was refused).
+            ms = dataclasses.replace(prev, time=self.evm.time)
+            report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
+            self.prev_state = ms
+            return report
         m_raw = modelside.model_raw(self.model, self.chain.series_labels, self.holders)
         c_raw = self.chain.read_raw()
         ms = self.model_state(m_raw)
-        prev = self.prev_state
         if m_raw == c_raw:  # identical storage: one state, invariants checked once for both sides
             report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
         else:
