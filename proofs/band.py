@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
-from specs.arith import WAD, Arith
+from specs.arith import BPS, WAD, Arith
 from specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
@@ -15,6 +16,7 @@ from .position import (
     rebalance,
     rebalance_lev_hi,
     restoration_tolerance,
+    tolerance_closed_form,
 )
 
 _side = {True: "long", False: "short"}
@@ -199,6 +201,47 @@ class Restoration(Obligation):
 
     def scenario(self, values: dict[str, Any]) -> dict | None:
         return {"action": "rebalance", "series": self.sp.name, "increase": self.increase}
+
+
+class RestorationAnyParams(Obligation):
+    """Restoration for every target, slippage cap and leverage domain: the tolerance formula itself."""
+
+    invariants = ("band.restoration",)
+    family = "band"
+    domain = Domain.REAL
+    relaxation = ("exact reals, parameters symbolic; the integer rounding is covered per parameter set by "
+                  "band.restore.* (+1e-5 allowance)")
+
+    def __init__(self, is_long: bool, increase: bool) -> None:
+        self.is_long, self.increase = is_long, increase
+        self.id = f"band.restore_any.{_side[is_long]}.{'up' if increase else 'down'}"
+        self.statement = (
+            f"for ANY target T in [1.1x, 10x], slippage cap c in [1, 1000] bps and pre-rebalance leverage <= H "
+            f"(c*T < 1/2, c*(H-T) < 1/2), a {_side[is_long]} rebalance that {'raises' if increase else 'lowers'} "
+            "exposure leaves T <= L' <= T + tol(c, T, H) (proofs.position.tolerance_closed_form): a parameter set "
+            "is safe iff T + tol <= max_lev"
+        )
+        self.assumptions = POSITION_ASSUMPTIONS + ("the pool fills no better than the oracle and within the cap",)
+
+    def variables(self) -> list[Var]:
+        return position_vars() + [Var("fill", 0, 10**40), Var("T", 11 * WAD // 10, 10 * WAD, "target (WAD)"),
+                                  Var("c", 1, 1000, "slippage cap (bps)"), Var("H", WAD, 20 * WAD, "max leverage before (WAD)")]
+
+    def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
+        c = Claim()
+        sp = SimpleNamespace(is_long=self.is_long, target_lev=v["T"], slippage_cap_bps=v["c"])
+        r = rebalance(ar, sp, v, self.increase, c, self.F)  # type: ignore[arg-type]
+        T, H, cap = v["T"] / WAD, v["H"] / WAD, v["c"] / BPS
+        c.premise("H>=T", ar.ge(H, T))
+        c.premise("c*T<1/2", ar.lt(cap * T, Fraction(1, 2)))
+        c.premise("c*(H-T)<1/2", ar.lt(cap * (H - T), Fraction(1, 2)))
+        c.premise("lev0<=H", ar.le(r.lev0, v["H"]))
+        tol = tolerance_closed_form(self.is_long, self.increase, cap, T, H)
+        lev1 = self.F.leverage(ar, r.e1, ar.max(r.v1, 1))
+        c.goal("V1>0", ar.gt(r.v1, 0))
+        c.goal("L1<=T+tol", ar.le(lev1 / WAD, T + tol))
+        c.goal("L1>=T", ar.ge(lev1 / WAD, T))
+        return c
 
 
 class Trigger(Obligation):

@@ -119,20 +119,27 @@ def rebalance(ar: Arith, sp: SeriesParams, v: dict[str, Any], increase: bool, cl
     return Rebalanced(v0, e0, lev0, te, b1, q1, d1, v1, e1, notional, borrowed, ib_out, iq_out)
 
 
-def restoration_tolerance(sp: SeriesParams, lev_hi: int) -> int:
-    """The proved bound on |L_after - target| (WAD), from the slippage cap c, target T and the
-    highest pre-rebalance leverage Lhi of the domain:
+def tolerance_closed_form(is_long: bool, increase: bool, c: Any, T: Any, hi: Any) -> Any:
+    """The bound on L' - T of one rebalance branch, in plain (unscaled) numbers, for any numeric type
+    (fractions here, Z3 reals in `band.restore_any.*`, which proves it for all parameters):
       increase, long:  loss <= c*(E*-E) <= c*T*V, so L' - T <= c*T*(T-1) / (1 - c*T);
       increase, short: E' = E*, V' >= V - c*T*V, so L' - T <= c*T^2 / (1 - c*T);
-      decrease:        E' = E*, V' >= V - c*(Lhi-T)*V, so L' - T <= c*T*(Lhi-T) / (1 - c*(Lhi-T));
-    plus 10^-5 of leverage for integer rounding (V >= 1 QUOTE, P <= 1e12 QUOTE/BASE)."""
+      decrease:        E' = E*, V' >= V - c*(Lhi-T)*V, so L' - T <= c*T*(Lhi-T) / (1 - c*(Lhi-T))."""
+    if increase:
+        return c * T * ((T - 1) if is_long else T) / (1 - c * T)
+    return c * T * (hi - T) / (1 - c * (hi - T))
+
+
+def restoration_tolerance(sp: SeriesParams, lev_hi: int) -> int:
+    """The stated bound on |L_after - target| (WAD): the larger branch of `tolerance_closed_form` for
+    the slippage cap c, target T and highest pre-rebalance leverage Lhi, plus 10^-5 of leverage for
+    integer rounding (V >= 1 QUOTE, P <= 1e12 QUOTE/BASE)."""
     c = Fraction(sp.slippage_cap_bps, BPS)
     T, hi = Fraction(sp.target_lev, WAD), Fraction(lev_hi, WAD)
     if c * T >= 1 or c * (hi - T) >= 1:  # a single trade's slippage can wipe the series: no bound
         return 10**9 * WAD
-    up = c * T * (T - 1 if sp.is_long else T) / (1 - c * T)
-    down = c * T * (hi - T) / (1 - c * (hi - T))
-    return int(max(up, down) * WAD) + 1 + 10**13
+    worst = max(tolerance_closed_form(sp.is_long, inc, c, T, hi) for inc in (True, False))
+    return int(worst * WAD) + 1 + 10**13
 
 
 def rebalance_lev_hi(sp: SeriesParams) -> int:

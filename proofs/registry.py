@@ -15,6 +15,7 @@ def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
     obs: list[Obligation] = []
     for is_long in (True, False):
         obs += [band.Drift(is_long), band.BandExit(is_long), band.Liquidation(is_long)]
+        obs += [band.RestorationAnyParams(is_long, inc) for inc in (True, False)]
     obs.append(band.FtxCheck())
     for sp in params.series:
         obs += [band.Restoration(sp, True, params), band.Restoration(sp, False, params), band.Trigger(sp, params.oracle_max_age)]

@@ -277,3 +277,13 @@ def test_obligations_name_the_fuzzers_invariants():
     claimed = {inv for o in obligations(BUNDLED) for inv in o.invariants}
     assert claimed <= known
     assert {i.id for i in INVARIANTS if i.family != "accounting"} <= claimed
+
+
+@pytest.mark.parametrize("is_long", [True, False], ids=["long", "short"])
+@pytest.mark.parametrize("increase", [True, False], ids=["up", "down"])
+def test_restoration_for_any_parameters_refuted_by_a_halved_tolerance(is_long, increase, monkeypatch):
+    proved(band.RestorationAnyParams(is_long, increase))
+    from proofs.position import tolerance_closed_form
+
+    monkeypatch.setattr(band, "tolerance_closed_form", lambda *a: tolerance_closed_form(*a) / 2)
+    assert "L1<=T+tol" in refuted(band.RestorationAnyParams(is_long, increase)).failed_goals
