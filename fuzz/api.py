@@ -74,6 +74,7 @@ class FuzzResult:
     replay: ReplayResult | None = None
     batches: int = 0
     notes: list[str] = field(default_factory=list)
+    coverage: dict[tuple[str, str], int] = field(default_factory=dict)  # (action, "ok" | revert error) -> steps
 
     @property
     def steps_per_second(self) -> float:
@@ -97,6 +98,7 @@ class FuzzResult:
             "cpu_seconds": round(self.cpu_seconds, 3),
             "scenario": str(self.scenario_path) if self.scenario_path else None,
             "batches": self.batches,
+            "coverage": {f"{a} {o}": n for (a, o), n in sorted(self.coverage.items())},
         }
         if self.replay is not None and self.replay.first_failure is not None:
             f = self.replay.steps[self.replay.first_failure]
@@ -203,6 +205,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         seconds_to_failure=recorder.seconds_to_first_failure,
         cpu_seconds=cpu,
         batches=batches,
+        coverage=dict(recorder.coverage),
     )
     if recorder.failing_steps is not None:
         steps, replays = minimize(session, list(recorder.failing_steps))

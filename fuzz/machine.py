@@ -14,6 +14,7 @@ without Hypothesis.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Sequence, TypeVar
@@ -55,17 +56,17 @@ class Draw:
         return self.int(2) == 1
 
     def amount(self) -> int:
-        """Dust (1 wei .. 0.9 units), ordinary (1 .. 250k whole units) or whale (beyond the reserve)."""
-        kind = self.int(3)
+        """Dust (1 wei .. 0.9 units, 1/5), whale (beyond the reserve, 1/5) or ordinary (1 .. 250k units)."""
+        kind = self.int(5)
         if kind == 0:
             return (1 + self.int(9)) * 10 ** self.int(18)
         if kind == 1:
-            return (1 + self.int(250_000)) * WAD
-        return (1 + self.int(9)) * 10 ** (23 + self.int(3))
+            return (1 + self.int(9)) * 10 ** (23 + self.int(3))
+        return (1 + self.int(250_000)) * WAD
 
     def fraction(self) -> int:
-        """bps of a balance; "all of it" comes up a third of the time."""
-        return BPS if self.int(3) == 0 else 1 + self.int(BPS)
+        """bps of a balance; "all of it" comes up a fifth of the time."""
+        return BPS if self.int(5) == 0 else 1 + self.int(BPS)
 
     def seconds(self) -> int:
         kind = self.int(3)
@@ -92,7 +93,7 @@ class Recorder:
     seconds_to_first_failure: float | None = None
     started: float = 0.0
     deadline: float | None = None  # perf_counter time after which rules do nothing (time-bounded runs)
-    history: list[Step] = field(default_factory=list)
+    coverage: dict[tuple[str, str], int] = field(default_factory=dict)  # (action, "ok" | error) -> count
 
 
 def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMachine]:
@@ -115,6 +116,8 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 report = self.s.step(len(self.steps), step)
                 self.steps.append(step)
                 recorder.steps_total += 1
+                key = (step.action, report.model.reverted or "ok")
+                recorder.coverage[key] = recorder.coverage.get(key, 0) + 1
                 if not report.ok:
                     if recorder.steps_to_first_failure is None:
                         recorder.steps_to_first_failure = recorder.steps_total
@@ -175,7 +178,25 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         def trader(self, codes: list[int]) -> None:
             for code in codes:
                 d = Draw(code)
-                self.run(self.swap_step(d.flag(), 1 + d.int(2_000), d.flag()))
+                if d.int(3) == 0:
+                    arb = self.arb_step()
+                    if arb is not None:
+                        self.run(arb)
+                    continue
+                frac = 1 + d.int(2_000) if d.int(4) == 0 else 1 + d.int(200)  # mostly < 2% of the pool
+                self.run(self.swap_step(d.flag(), frac, d.flag()))
+
+        def arb_step(self) -> Step | None:
+            """An arbitrageur trading the pool back to the oracle price (fees ignored)."""
+            p, price = self.m.pool, self.m.oracle.price
+            k = p.reserve_base * p.reserve_quote
+            target_quote = math.isqrt(k * price // WAD)
+            if target_quote > p.reserve_quote:
+                return Step.of("swap_exact_in", TRADER, token_in="QUOTE", amount_in=target_quote - p.reserve_quote)
+            target_base = math.isqrt(k * WAD // price)
+            if target_base > p.reserve_base:
+                return Step.of("swap_exact_in", TRADER, token_in="BASE", amount_in=target_base - p.reserve_base)
+            return None
 
         @rule(codes=codes)
         def oracle(self, codes: list[int]) -> None:
@@ -194,7 +215,10 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             for code in codes:
                 d = Draw(code)
                 which = d.pick(("rebalance", "rebalance", "ripcord", "settle_insolvency"))
-                self.run(Step.of(which, KEEPER, series=d.pick(series_labels)))
+                # keepers watch live series (an empty one only refuses EmptySeries); one in eight goes anyway
+                live = [x for x in series_labels if self.m.tokens[x].total_supply > 0]
+                pool = series_labels if not live or d.int(8) == 0 else live
+                self.run(Step.of(which, KEEPER, series=d.pick(pool)))
 
         @rule(codes=codes)
         def reserve(self, codes: list[int]) -> None:
@@ -214,10 +238,11 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         def adversaries(self, codes: list[int]) -> None:
             for code in codes:
                 d = Draw(code)
-                kind = d.pick(("sandwich", "first_depositor", "oracle_front_run", "donate"))
+                kind = d.pick(("sandwich", "first_depositor", "oracle_front_run", "donate", "crash"))
                 series = d.pick(series_labels)
                 if kind == "sandwich":
-                    self.sandwich(series, d.flag(), 1 + d.int(1_000))
+                    live = [x for x in series_labels if self.m.tokens[x].total_supply > 0]
+                    self.sandwich(series if not live else live[d.int(len(live))], d.flag(), 1 + d.int(1_000))
                 elif kind == "first_depositor":
                     # mint dust, donate to the series to inflate NAV per share, then a victim mints
                     self.run(
@@ -230,6 +255,14 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     who = d.pick(HOLDERS)
                     self.run(Step.of("mint", who, series=series, quote_in=d.amount()), self.price_step(d))
                     self.run(Step.of("redeem", who, series=series, shares=max(self.shares(who, series), 1)))
+                elif kind == "crash":
+                    # the keepers sleep through an adverse move: ripcord, then settlement if it went under
+                    who, long = d.pick(HOLDERS), self.m.series[series].p.is_long
+                    self.run(Step.of("mint", who, series=series, quote_in=(1 + d.int(50_000)) * WAD))
+                    move, p0 = 500 + d.int(4_000), self.m.oracle.price
+                    price = p0 * (BPS - move if long else BPS + move) // BPS
+                    self.run(Step.of("set_price", price=max(price, 1)), Step.of("ripcord", KEEPER, series=series))
+                    self.run(Step.of("settle_insolvency", KEEPER, series=series))
                 else:
                     to = d.pick(("pool", "reserve", *series_labels))
                     self.run(Step.of("transfer", "carol", token=d.pick(("BASE", "QUOTE")), to=to, amount=d.amount()))
