@@ -164,6 +164,8 @@ class Liquidation(Obligation):
 class Restoration(Obligation):
     """After a rebalance, leverage is within the stated tolerance of target and inside the band."""
 
+    search_margin = 10**16  # 0.01x: a relaxed model that misses the band by more survives rounding to ints
+
     invariants = ('band.restoration',)
     family = "band"
     domain = Domain.ROUNDED
@@ -195,8 +197,9 @@ class Restoration(Obligation):
         c.premise("lev0<=hi", ar.le(r.lev0, self.lev_hi))
         c.goal("V1>0", ar.gt(r.v1, 0))
         lev1 = self.F.leverage(ar, ar.max(r.e1, 0), ar.max(r.v1, 1))
-        c.goal("|L1-T|<=tol", ar.and_(ar.le(lev1, sp.target_lev + self.tol), ar.ge(lev1, sp.target_lev - self.tol)))
-        c.goal("L1 in band", ar.and_(ar.ge(lev1, sp.min_lev), ar.le(lev1, sp.max_lev)))
+        m = self.margin  # > 0 only in the search for a robust counterexample (see Obligation.search_margin)
+        c.goal("|L1-T|<=tol", ar.and_(ar.le(lev1, sp.target_lev + self.tol + m), ar.ge(lev1, sp.target_lev - self.tol - m)))
+        c.goal("L1 in band", ar.and_(ar.ge(lev1, sp.min_lev - m), ar.le(lev1, sp.max_lev + m)))
         return c
 
     def scenario(self, values: dict[str, Any]) -> dict | None:

@@ -74,6 +74,11 @@ class Obligation:
     relaxation: str | None = None  # stated whenever the encoding is not exact integer semantics
     domain: Domain = Domain.ROUNDED
     pin: tuple[str, ...] = ("P", "S")  # scale variables fixed when searching for an integral model
+    # Goals weakened by `margin` (0 when proving). If the relaxation's model does not replay, the search
+    # is repeated with margin = search_margin: a model that violates the goal by that much usually still
+    # violates it after rounding to integers, and any such model is a counterexample of the margin-0 goal.
+    margin: int = 0
+    search_margin: int | None = None
     F: Any = _formulas  # the definitions the claim is built from; tests substitute weakened ones
 
     def with_formulas(self, **overrides: Any) -> "Obligation":

@@ -1,6 +1,7 @@
 """Run one obligation: build the query, solve with a timeout, dump it, concretise and replay a model."""
 from __future__ import annotations
 
+import copy
 import math
 import time
 from fractions import Fraction
@@ -222,6 +223,26 @@ def check(
         res.status = Status.POTENTIAL
         res.values = {k: str(_value(model, x)) for k, x in env.items()}
         reasons.append(f"{domain.value}: model did not replay on the concrete formulas")
+        if domain is Domain.ROUNDED and ob.search_margin and not ob.margin:  # a model with room to round
+            left = min(timeout_s - (time.perf_counter() - t0), 0.2 * timeout_s)
+            if left > 0.05:
+                wide = copy.copy(ob)
+                wide.margin = ob.search_margin
+                answer, solver, wenv, _, _ = _solve(wide, Domain.ROUNDED, left, None, z3_arith)
+                if answer == z3.sat:
+                    for cand in concretise(_in_domain(ob, Domain.ROUNDED), solver.model(), wenv):
+                        failed = replay(ob, cand, replay_arith)
+                        if failed:
+                            res.status, res.failed_goals = Status.COUNTEREXAMPLE, failed
+                            res.reason = f"replayed (rounded model violating by a margin of {ob.search_margin} wei)"
+                            res.values = {k: str(v) for k, v in cand.items()}
+                            if scenario_dir is not None:
+                                from .scenario import write_scenario
+
+                                res.scenario_file = write_scenario(ob, cand, scenario_dir)
+                            break
+                    if res.status is Status.COUNTEREXAMPLE:
+                        break
         if domain is Domain.ROUNDED:  # look for an integral point with the scale variables pinned
             pins = {k: round(_value(model, env[k])) for k in ob.pin if k in env}
             left = min(timeout_s - (time.perf_counter() - t0), 0.3 * timeout_s)

@@ -84,10 +84,6 @@ def unsafe(sp):
 @SIDES
 @pytest.mark.parametrize("increase", [True, False], ids=["up", "down"])
 def test_restoration_refuted_by_a_band_too_narrow_for_the_cap(sp, increase):
-    if not sp.is_long and not increase:
-        # Z3's integer search does not finish on this instance in a test budget (its relaxed model
-        # sits on the domain boundary); see notes/issue-5.md and the weakened-definition test below.
-        pytest.skip("short/down with unsafe parameters: potential only (see the next test)")
     res = refuted(band.Restoration(unsafe(sp), increase))
     assert "L1 in band" in res.failed_goals
     assert Fraction(res.values["P"]) > 0
