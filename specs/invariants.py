@@ -153,7 +153,8 @@ def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome |
     "band.restoration",
     "band",
     "After a successful rebalance or ripcord whose trade executed within the slippage cap of the oracle "
-    "price in both directions and was not skipped as dust, leverage at the same price lies inside "
+    "price in both directions and was not skipped as dust, from a leverage L0 with cap x (L0 - target) "
+    "<= 1 - target / maxLev (the adverse cost of the trade), leverage at the same price lies inside "
     "[minLev, maxLev]. (The cap bounds "
     "only the adverse side: a pool richer than the oracle hands the series a gain that can leave it below "
     "the band; that case is exempt, and reported by fuzz notes as a limit of the property.)",
@@ -174,6 +175,12 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
         cap = s.params.slippage_cap_bps
         if quote_amt * BPS > fair * (BPS + cap) + BPS or quote_amt * BPS < fair * (BPS - cap) - BPS:
             return  # executed outside the cap in the series' favour: exempt (see the statement)
+    p = s.params
+    lev0 = ev[0][4] if ev else None
+    if lev0 is not None and p.slippage_cap_bps * (lev0 - p.target_lev) * p.max_lev > BPS * (p.max_lev - p.target_lev) * WAD:
+        # Delevering from L0 costs up to cap x (L0 - T) x V, so L after can reach T / (1 - cap (L0 - T)):
+        # inside the band only while cap (L0 - T) <= 1 - T / maxLev (L0 <= ~17x for the bundled set).
+        return
     lev = state.leverage(s)
     if lev is None:
         yield f"{s.label} insolvent right after its {o.action}"
