@@ -198,3 +198,34 @@ def render_policies(rows: list[PolicyRow]) -> str:
         out.append(f"| {r.label} | {r.sigma:.0%} | {r.policy} | {r.median_nav:.4f} | {r.mean_nav:.4f} | "
                    f"{r.decay_vs_az:.4f} | {r.rebalances:.1f} | {r.wiped:.1%} |")
     return "\n".join(out)
+
+
+def plot_policies(path: str, sigmas: tuple[float, ...] = (0.2, 1.0), paths: int = 200, days: int = 365,
+                  seed: int = 7, cost_bps: float = 0.0) -> str:
+    """Median NAV over time, 3x long and short, daily vs band-only vs band + 24h fallback (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    step_s = 3_600
+    steps = days * 86_400 // step_s
+    fig, axes = plt.subplots(len(sigmas), 2, figsize=(11, 3.6 * len(sigmas)), squeeze=False)
+    t = np.arange(steps + 1) * step_s / 86_400
+    for i, sigma in enumerate(sigmas):
+        prices = gbm(paths, steps, step_s / YEAR, sigma, 0.0, seed)
+        for j, is_long in enumerate((True, False)):
+            ax = axes[i][j]
+            beta = 3.0 if is_long else -3.0
+            ax.plot(t, np.median((prices / prices[:, :1]) ** beta, axis=0), color="grey", lw=1, label="(S_t/S_0)^beta")
+            for pol in (DAILY, BAND, PROTOCOL):
+                nav, _ = simulate(prices, is_long, 3.0, step_s, pol, cost_bps=cost_bps)
+                ax.plot(t, np.median(nav, axis=0), lw=1.2, label=pol.name)
+            ax.set_title(f"3x {'Long' if is_long else 'Short'}, sigma {sigma:.0%}: median NAV")
+            ax.set_xlabel("days")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

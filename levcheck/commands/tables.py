@@ -19,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=7, help="simulation seed (default: 7)")
     p.add_argument("--cost-bps", type=float, default=0.0, help="trading cost per rebalance trade, bps of notional (default: 0)")
     p.add_argument("--no-sim", action="store_true", help="only the exact tables (no simulation)")
+    p.add_argument("--plot", metavar="PNG", default=None, help="also draw the median NAV paths of the policy comparison")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of markdown")
 
 
@@ -68,4 +69,8 @@ def run(args: argparse.Namespace) -> ExitCode:
 
         print(render_policies(sim["policies"]))
         print(f"\n(simulation {sim['seconds']:.1f}s)")
+    if args.plot and not args.no_sim:
+        from proofs.decay_sim import plot_policies
+
+        print(f"plot: {plot_policies(args.plot, paths=args.paths, seed=args.seed, cost_bps=args.cost_bps)}")
     return ExitCode.PASS
