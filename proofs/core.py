@@ -79,6 +79,7 @@ class Obligation:
     # violates it after rounding to integers, and any such model is a counterexample of the margin-0 goal.
     margin: int = 0
     search_margin: int | None = None
+    params: Any = None  # the MarketParams the obligation was instantiated from (set by the registry)
     F: Any = _formulas  # the definitions the claim is built from; tests substitute weakened ones
 
     def with_formulas(self, **overrides: Any) -> "Obligation":

@@ -33,6 +33,10 @@ def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
         obs += [fees.OthersNavMint(sp, composed.lemmas[0]), fees.OthersNav(sp, "redeem")]
         obs += [fees.RebalanceDilution(sp, inc) for inc in (True, False)]
     obs += [decay.RoundTripDecay(True), decay.RoundTripDecay(False)]
+    for ob in obs:
+        ob.params = params  # recorded in counterexample files
+        for lemma in getattr(ob, "lemmas", []):
+            lemma.params = params
     return _unique(obs)
 
 

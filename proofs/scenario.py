@@ -5,12 +5,14 @@ becomes a scenario in the fuzzer's format (`fuzz/scenario.py`, `levcheck replay 
 obligation's parameter set, mint, let the fallback come due, move the oracle so the series sits at the
 counterexample's pre-rebalance leverage, push the pool's price off the oracle by the counterexample's
 slippage (searched down on the reference model until the rebalance no longer reverts), rebalance.
-The steps are kept only if the reference model shows the rebalance landing outside the band.
+The steps are kept only if, on the reference model, the rebalance lands outside the band and the
+fuzzer's own `band.restoration` invariant flags it (what `levcheck replay` checks); a counterexample
+that invariant exempts (it assumes cap x (L0 - target) <= 1 - target / maxLev) gets the JSON file.
 
 Every other counterexample is written as a `levcheck-proof-counterexample` JSON file (version 1):
 {"format", "format_version", "obligation", "statement", "assumptions", "relaxation", "failed_goals",
-"values" (the concrete point, as decimal strings), "replay": "levcheck prove --only <id>"}; its values
-replay on the obligation's own formulas (`proofs.solve.replay`).
+"values" (the concrete point, as decimal strings), "params" (the parameter set proved, or null for a
+symbolic obligation), "replay"}; its values replay on the obligation's own formulas (`proofs.solve.replay`).
 """
 from __future__ import annotations
 
@@ -40,7 +42,9 @@ def write_scenario(ob: Obligation, values: dict[str, Any], out_dir: str | Path) 
     path.write_text(json.dumps({
         "format": CEX_FORMAT, "format_version": CEX_VERSION, "obligation": ob.id, "statement": ob.statement,
         "assumptions": list(ob.assumptions), "relaxation": ob.relaxation,
-        "values": {k: str(v) for k, v in values.items()}, "replay": f"levcheck prove --only {ob.id}",
+        "values": {k: str(v) for k, v in values.items()},
+        "params": params.to_dict() if (params := getattr(ob, "params", None)) is not None else None,
+        "replay": f"levcheck prove --params <these params> --only {ob.id}",
     }, indent=1) + "\n")
     return str(path)
 
@@ -78,11 +82,11 @@ def _restoration_scenario(ob: Any, values: dict[str, Any]) -> Any:
         elif nb > rb:
             steps.append(S.Step.of("swap_exact_in", "trader", token_in="BASE", amount_in=nb - rb))
         steps.append(S.Step.of("rebalance", "keeper1", series=label))
-        m, ok = _model_run(mp, steps)
-        if not ok:
+        verdict = _restoration_verdict(mp, steps, label)
+        if verdict is None:
             continue  # the rebalance reverted (slippage beyond the cap once its own impact is added)
-        lev = m.leverage(label, m.next_time)
-        if not (sp.min_lev <= lev <= sp.max_lev) and _within_cap(m, label, price, sp.slippage_cap_bps):
+        lev, violations = verdict
+        if not (sp.min_lev <= lev <= sp.max_lev) and violations:
             return S.Scenario(
                 params=mp, steps=steps, origin=f"z3 {ob.id}",
                 description=(f"{ob.statement}. Z3 counterexample {values}; mapped: leverage {float(lev0):.4f}x before, "
@@ -90,7 +94,34 @@ def _restoration_scenario(ob: Any, values: dict[str, Any]) -> Any:
                              f"{lev / WAD:.4f}x, outside [{sp.min_lev / WAD:g}x, {sp.max_lev / WAD:g}x]"),
                 expect={"status": "violated", "step": len(steps) - 1},
             )
+        # else: inside the band, or outside but exempt by the fuzzer's invariant: try a smaller slippage
     return None
+
+
+def _restoration_verdict(mp: Any, steps: list, label: str) -> tuple[int, list] | None:
+    """Run the steps on the reference model and judge the last one (the rebalance) with the fuzzer's
+    own `band.restoration` invariant, as `levcheck replay` will: (leverage after, violations), or None
+    if a step reverted."""
+    from fuzz import modelside
+    from fuzz.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING
+    from specs.invariants import by_id
+    from specs.model import Model, model_state
+
+    m = Model.deploy(mp, 1_700_000_000)
+    now = modelside.setup_actors(m, DEFAULT_ACTORS, DEFAULT_FUNDING, m.next_time)
+    prev = outcome = None
+    for i, step in enumerate(steps):
+        if step.action == "warp":
+            now += step.args["seconds"]
+            continue
+        if i == len(steps) - 1:
+            prev = model_state(m, now, DEFAULT_ACTORS)
+        outcome, n = modelside.apply(m, step, now)
+        now += n
+        if outcome.reverted is not None:
+            return None
+    state = model_state(m, now, DEFAULT_ACTORS)
+    return m.leverage(label, now), by_id("band.restoration").check(state, prev, outcome)
 
 
 def _within_cap(m: Any, label: str, price: int, cap: int) -> bool:

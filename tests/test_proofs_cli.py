@@ -48,34 +48,26 @@ def test_unsafe_band_gives_a_concrete_counterexample_and_a_scenario_that_replays
     params = tmp_path / "unsafe.toml"
     params.write_text(UNSAFE)
     out = tmp_path / "out"
-    code = main(["prove", "--params", str(params), "--only", "band.restore.long.down", "--out", str(out), "--json"])
+    code = main(["prove", "--params", str(params), "--only", "band.restore.long.", "--out", str(out), "--json"])
     assert code == 1
-    report = json.loads(capsys.readouterr().out)
-    (r,) = report["results"]
-    assert r["status"] == "counterexample" and "L1 in band" in r["failed_goals"]
-    assert all(Fraction(v).denominator == 1 for v in r["values"].values())  # concrete integers
-    assert r["scenario_file"].endswith(".scenario.json")
-
+    report = {r["id"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    up, down = report["band.restore.long.up"], report["band.restore.long.down"]
+    for r in (up, down):
+        assert r["status"] == "counterexample" and "L1 in band" in r["failed_goals"]
+        assert all(Fraction(v).denominator == 1 for v in r["values"].values())  # concrete integers
+    # raising exposure: a deployable scenario that the fuzzer's own band.restoration flags on the model
+    assert up["scenario_file"].endswith(".scenario.json")
     from fuzz import scenario as S
-    from proofs.scenario import _model_run
+    from proofs.scenario import _restoration_verdict
 
-    sc = S.load(r["scenario_file"])
-    assert sc.origin == "z3 band.restore.long.down" and sc.steps[-1].action == "rebalance"
-    m, ok = _model_run(sc.params, sc.steps)  # the reference model: the rebalance runs and misses the band
-    lev = m.leverage("series0", m.next_time)
-    assert ok and not (sc.params.series[0].min_lev <= lev <= sc.params.series[0].max_lev)
-
-
-@pytest.mark.slow
-def test_the_scenario_replays_on_the_evm(tmp_path):
-    from fuzz.api import replay_file
-    from specs.params import load_params
-
-    params = tmp_path / "unsafe.toml"
-    params.write_text(UNSAFE)
-    (r,) = run_proofs(load_params(params), only="band.restore.long.down", scenario_dir=tmp_path)
-    res = replay_file(r.scenario_file, backend="pyrevm")
-    assert res.status == "violated" and "band.restoration" in res.message
+    sc = S.load(up["scenario_file"])
+    assert sc.origin == "z3 band.restore.long.up" and sc.steps[-1].action == "rebalance"
+    lev, violations = _restoration_verdict(sc.params, sc.steps, "series0")
+    assert violations and not (sc.params.series[0].min_lev <= lev <= sc.params.series[0].max_lev)
+    # lowering exposure: the fuzzer's invariant exempts starting leverages beyond its own premise, so
+    # the counterexample is a JSON file that replays on the obligation's formulas
+    raw = json.loads(open(down["scenario_file"]).read())
+    assert raw["format"] == "levcheck-proof-counterexample" and raw["params"]["series"][0]["max_lev"] == 305 * 10**16
 
 
 def test_dump_smt_writes_named_queries(tmp_path, capsys):

@@ -75,8 +75,10 @@ def render(results: list, total: float) -> str:
                 lines.append(f"    failed goal(s): {', '.join(r.failed_goals)}")
             if r.values:
                 lines.append("    values: " + ", ".join(f"{k}={v}" for k, v in r.values.items()))
-            if r.scenario_file:
+            if r.scenario_file and r.scenario_file.endswith(".scenario.json"):
                 lines.append(f"    scenario: {r.scenario_file} (levcheck replay {r.scenario_file})")
+            elif r.scenario_file:
+                lines.append(f"    counterexample file: {r.scenario_file} (values replay on the obligation's formulas)")
     counts = {s: sum(r.status is s for r in results) for s in Status}
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     lines.append(f"{len(results)} obligation(s) in {total:.1f}s: {summary}")
