@@ -32,14 +32,14 @@ from .scenario import DEFAULT_FUNDING, Scenario, dump, load
 class Profile:
     name: str
     examples: int  # total examples of the campaign
-    steps_per_example: int  # Hypothesis stateful_step_count (rules; each rule runs 1-3 steps)
+    steps_per_example: int  # Hypothesis stateful_step_count: rules per example (each runs 8 actions)
     batch: int  # examples per Hypothesis run
 
 
-PROFILES = {
-    "dev": Profile("dev", 60, 25, 30),
-    "ci": Profile("ci", 300, 40, 50),
-    "nightly": Profile("nightly", 20_000, 100, 200),
+PROFILES = {  # rules per example x 8 actions per rule = differential steps per example (about)
+    "dev": Profile("dev", 60, 15, 30),
+    "ci": Profile("ci", 300, 25, 50),
+    "nightly": Profile("nightly", 20_000, 60, 200),
 }
 
 

@@ -7,7 +7,6 @@ states are identical, on both sides otherwise).
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +166,7 @@ class Session:
             # Nothing ran, or both sides reverted (an EVM revert undoes everything, and so does the
             # model's transaction): the state is the previous one at a later time. Transition
             # invariants still see this step's outcome (e.g. why a rebalance was refused).
-            ms = dataclasses.replace(prev, time=self.evm.time)
+            ms = prev.at_time(self.evm.time)
             report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
             self.prev_state = ms
             return report

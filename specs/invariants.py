@@ -56,9 +56,12 @@ class Invariant:
     statement: str
     _check: Check = field(repr=False, compare=False)
     transition: bool = False  # needs prev and outcome
+    actions: frozenset[str] | None = None  # the step actions it can say anything about (None: every step)
 
     def check(self, state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> list[Violation]:
         if self.transition and (prev is None or outcome is None):
+            return []
+        if self.actions is not None and (outcome is None or outcome.action not in self.actions):
             return []
         return [Violation(self.id, msg) for msg in self._check(state, prev, outcome)]
 
@@ -66,9 +69,9 @@ class Invariant:
 INVARIANTS: list[Invariant] = []
 
 
-def _invariant(id: str, family: str, statement: str, transition: bool = False) -> Callable[[Check], Check]:
+def _invariant(id: str, family: str, statement: str, transition: bool = False, actions: tuple[str, ...] | None = None) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
-        INVARIANTS.append(Invariant(id, family, statement, fn, transition))
+        INVARIANTS.append(Invariant(id, family, statement, fn, transition, frozenset(actions) if actions else None))
         return fn
 
     return register
@@ -106,6 +109,7 @@ def _fmt_lev(x: int | None) -> str:
     "A rebalance succeeds only if, just before it, leverage was outside [minLev, maxLev] or the fallback "
     "interval had passed since the last rebalance, and the oracle was fresh.",
     transition=True,
+    actions=("rebalance",),
 )
 def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -129,6 +133,7 @@ def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | No
     "A rebalance refused with NotTriggered / BelowFloor / StalePrice had exactly that reason: in band and "
     "not due / reserve below its floor / oracle stale.",
     transition=True,
+    actions=("rebalance",),
 )
 def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -159,6 +164,7 @@ def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome |
     "only the adverse side: a pool richer than the oracle hands the series a gain that can leave it below "
     "the band; that case is exempt, and reported by fuzz notes as a limit of the property.)",
     transition=True,
+    actions=("rebalance", "ripcord"),
 )
 def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert o is not None
@@ -194,6 +200,7 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
     "With no trade, a price rise lowers a debt-financed long's leverage (q <= d) and raises a short's; a "
     "fall does the reverse (up to the rounding of V by ROUNDING_WEI).",
     transition=True,
+    actions=("set_price",),
 )
 def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -224,6 +231,7 @@ def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     "floor",
     "No rebalance succeeds while reserve equity is below floorBps x the sum of the series' positive values.",
     transition=True,
+    actions=("rebalance",),
 )
 def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -269,6 +277,7 @@ def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     "at/above the floor it cannot end below it by more than one keeper fee unless the series' value "
     "(hence the floor) rose or the series became insolvent.",
     transition=True,
+    actions=("rebalance",),
 )
 def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -289,6 +298,7 @@ def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | Non
     "Ripcord never reverts for the floor, and with a fresh price, supply and leverage above ripcordLev it "
     "is never refused NotAboveRipcord.",
     transition=True,
+    actions=("ripcord",),
 )
 def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -355,6 +365,7 @@ def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | N
     "fees",
     "A mint immediately followed by the redeem of the shares it gave never returns more QUOTE than was paid.",
     transition=True,
+    actions=("mint_redeem",),
 )
 def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert o is not None
@@ -370,6 +381,7 @@ def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None)
     "Another holder's mint or redeem never lowers NAV per token (same price) by more than the rounding of "
     "ROUNDING_WEI of value over the remaining supply.",
     transition=True,
+    actions=("mint", "redeem"),
 )
 def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -391,6 +403,7 @@ def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None
     "A rebalance lowers the series' value by at most its slippage cap times the traded value (the keeper "
     "fee is the reserve's), plus the oracle minimum's rounding (2 wei of BASE) and ROUNDING_WEI.",
     transition=True,
+    actions=("rebalance", "ripcord"),
 )
 def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
     assert prev is not None and o is not None
@@ -414,26 +427,22 @@ def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome
 # ============================================================================== 4. accounting
 
 
-def _holders(state: SystemState, token: str) -> Iterable[tuple[str, int]]:
-    for t, h, a in state.balances:
-        if t == token:
-            yield h, a
-
-
 @_invariant(
     "accounting.supply",
     "accounting",
     "For every token the balances of all holders sum to its total supply.",
 )
 def _supply(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+    totals: dict[str, int] = {}
+    for t, _, a in state.balances:
+        totals[t] = totals.get(t, 0) + a
     for s in state.series:
-        total = sum(a for _, a in s.balances)
+        total = sum([a for _, a in s.balances])
         if total != s.total_supply:
             yield f"{s.label}: balances sum to {total}, totalSupply {s.total_supply}"
     for token, supply in state.supplies:
-        total = sum(a for _, a in _holders(state, token))
-        if total != supply:
-            yield f"{token}: balances sum to {total}, totalSupply {supply}"
+        if totals.get(token, 0) != supply:
+            yield f"{token}: balances sum to {totals.get(token, 0)}, totalSupply {supply}"
 
 
 @_invariant(

@@ -62,6 +62,14 @@ class SystemState:
 
     # ------------------------------------------------------------------ lookups
 
+    def at_time(self, time: int) -> "SystemState":
+        """The same state seen at a later block time (nothing ran). Memoised values carry over: none of
+        them depends on the time."""
+        c = object.__new__(SystemState)
+        c.__dict__.update(self.__dict__)
+        object.__setattr__(c, "time", time)
+        return c
+
     def _memo(self) -> dict:
         # derived values are computed once per snapshot (the dataclass is frozen, its fields never change)
         memo = self.__dict__.get("_memo_")
