@@ -922,7 +922,8 @@ class Model:
 
 
 def model_state(m: Model, now: int, holders: tuple[str, ...], donated: tuple = ()) -> SystemState:
-    """Every state variable of the model as a `SystemState` (`now`: the next transaction's timestamp)."""
+    """Every state variable of the model as a `SystemState` (`now`: the next transaction's timestamp;
+    `holders`: the accounts whose balances are listed, in this order)."""
     r, p, o = m.reserve, m.pool, m.oracle
     series = tuple(
         SeriesState(
@@ -933,13 +934,12 @@ def model_state(m: Model, now: int, holders: tuple[str, ...], donated: tuple = (
             debt=r.debt_of.get(lbl, 0),
             total_supply=m.tokens[lbl].total_supply,
             last_rebalance=s.last_rebalance,
-            balances=tuple(sorted((h, a) for h, a in m.tokens[lbl].balances.items() if a and h in holders)),
+            balances=tuple((h, m.tokens[lbl].balance(h)) for h in holders if m.tokens[lbl].balance(h)),
         )
         for lbl, s in m.series.items()
     )
-    balances = tuple(
-        sorted((t, h, a) for t in ("BASE", "QUOTE") for h, a in m.tokens[t].balances.items() if a and h in holders)
-    )
+    # the order of the fuzzer's storage read: token, then holder in `holders` order
+    balances = tuple((t, h, m.tokens[t].balance(h)) for t in ("BASE", "QUOTE") for h in holders if m.tokens[t].balance(h))
     return SystemState(
         time=now,
         price=o.price,

@@ -154,3 +154,19 @@ def test_every_invariant_is_stated_once_with_a_family() -> None:
     assert len(ids) == len(set(ids))
     assert {i.family for i in INVARIANTS} == {"band", "floor", "fees", "accounting"}
     assert all(i.statement.endswith(".") or i.statement.endswith(")") for i in INVARIANTS)
+
+
+def test_model_state_matches_the_fuzzers_snapshot() -> None:
+    """specs.model.model_state and the fuzzer's raw-order snapshot are the same state."""
+    from fuzz.chain import state_from_raw
+    from fuzz.modelside import model_raw
+
+    m = Model.deploy(BUNDLED, T0)
+    t = m.next_time
+    m.token_mint("alice", "QUOTE", "alice", 10**6 * WAD, t)
+    m.approve("alice", "QUOTE", "series1", MAX_UINT, t + 1)
+    m.mint("alice", "series1", 100 * WAD, 0, t + 2)
+    series = ("series0", "series1")
+    a = model_state(m, t + 3, HOLDERS)
+    b = state_from_raw(model_raw(m, series, HOLDERS), BUNDLED, series, HOLDERS, t + 3, ())
+    assert a == b
