@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 from levcheck.deploy import Market
 from levcheck.evm import EVM, Reverted
@@ -273,7 +273,3 @@ def state_from_raw(raw: list[int], params: Any, series_labels: tuple[str, ...], 
         supplies=tuple(supplies),
         donated=tuple(donated),
     )
-
-
-def checksum(addr: str) -> str:
-    return to_checksum_address(addr)

@@ -13,7 +13,7 @@ from typing import Any
 from levcheck.build import Artifacts, build_contracts
 from levcheck.deploy import deploy_market
 from levcheck.evm import open_backend
-from specs.invariants import Outcome, Violation, check_all
+from specs.invariants import Outcome, check_all
 from specs.model import Model
 from specs.params import MarketParams
 from specs.state import SystemState, diff

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import formulas as F
-from .arith import BPS, INT, WAD, isqrt_down
+from .arith import INT, WAD, isqrt_down
 from .params import MarketParams, SeriesParams
 from .state import SeriesState, SystemState
 
