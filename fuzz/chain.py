@@ -92,24 +92,13 @@ class Chain:
         return True, f.decode(out, self.abi.convert), events
 
     def _send_fast(self, sender: str, to: str, f: FastFunction, args: tuple) -> tuple[bool, Any, tuple]:
-        # The pyrevm backend's own transaction path (`EVM._run`), minus eth_abi: same block env, same
-        # clock step, same nonce bump, so a fast run and a generic run leave identical chains.
-        from levcheck.evm.pyrevm_backend import GAS_LIMIT, _revert_data
-
-        evm: Any = self.evm
-        evm._block()
-        try:
-            out = evm.vm.message_call(sender, to, f.encode(args), gas=GAS_LIMIT)
-            ok = True
-        except RuntimeError as err:
-            data, ok = _revert_data(err), False
-        evm.time += 1
-        evm.block_number += 1
+        # The backend's own transaction path minus eth_abi: same clock step and nonce bump, so a fast
+        # run and a generic run leave identical chains.
+        ok, out, raw_logs = self.evm.transact_undecoded(sender, to, f.encode(args))
         if not ok:
-            return False, self.abi.decode_revert(data), ()
-        evm._bump_nonce(sender)
-        logs = tuple(self.abi.decode_log(lg.address, lg.data[0], bytes(lg.data[1])) for lg in evm.vm.result.logs)
-        return True, f.decode(bytes(out), self.abi.convert), logs
+            return False, self.abi.decode_revert(out), ()
+        logs = tuple(self.abi.decode_log(a, t, d) for a, t, d in raw_logs)
+        return True, f.decode(out, self.abi.convert), logs
 
     def _label(self, v: Any) -> Any:
         if isinstance(v, str) and v.startswith("0x") and len(v) == 42:
@@ -216,7 +205,7 @@ class Chain:
 
     def read_raw(self) -> list[int]:
         if self.fast:
-            storage = self.evm.vm.storage  # type: ignore[attr-defined]
+            storage = self.evm.storage
             return list(map(storage, self._addrs, self._slot_ids))
         out = []
         for var in self._vars:

@@ -20,7 +20,6 @@ from specs.state import SystemState, diff
 
 from . import modelside
 from .chain import Chain, state_from_raw
-from .fastevm import analysed_pyrevm
 from .scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Scenario, Step
 
 
@@ -98,9 +97,7 @@ class Session:
         self.params, self.actors, self.backend = params, tuple(actors), backend
         if artifacts is None:
             artifacts = build_contracts(extra_sources=sources)
-        if backend == "pyrevm":
-            self.evm = analysed_pyrevm()
-        elif backend in ("web3", "eth-tester"):
+        if backend in ("web3", "eth-tester"):
             self.evm = open_backend(backend, labels=self.actors)
         else:
             self.evm = open_backend(backend)

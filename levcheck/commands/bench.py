@@ -1,4 +1,5 @@
-"""`levcheck bench`: differential fuzzing throughput, and time to first failure on the broken variants."""
+"""`levcheck bench`: differential fuzzing throughput, time to first failure on the broken variants, and
+(`--toolchain`) the build, analysis and proof times. Figures are printed, never asserted in tests."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--examples", type=int, default=300, help="example budget per variant run (default 300)")
     p.add_argument("--variants", action="store_true", help="also measure time to first failure on every broken variant")
     p.add_argument("--only", action="append", default=None, help="restrict --variants to this variant (repeatable)")
+    p.add_argument("--toolchain", action="store_true", help="also time the build (cold and warm), a warm analyze and every proof")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -66,6 +68,44 @@ def run(args: argparse.Namespace) -> ExitCode:
             if not args.json:
                 print(f"{m.name:26s} caught {row['caught']}  median {row['median_steps']} steps / {row['median_seconds']}s "
                       f"to first failure  (per seed: {row['steps_to_failure']}; shrunk to {row['shrunk_steps']} steps)", flush=True)
+    if args.toolchain:
+        out["toolchain"] = toolchain_figures(quiet=args.json)
     if args.json:
         print(json.dumps(out, indent=1))
     return ExitCode.PASS
+
+
+def toolchain_figures(quiet: bool = False) -> dict:
+    """Seconds for a cold and a warm build, a warm `analyze`, and each proof obligation."""
+    import time
+
+    from levcheck.analysis import run_analysis
+    from levcheck.build import build_contracts
+    from proofs.registry import run_proofs
+
+    def timed(fn):
+        t0 = time.perf_counter()
+        value = fn()
+        return value, round(time.perf_counter() - t0, 3)
+
+    _, cold = timed(lambda: build_contracts(use_cache=False))
+    _, warm = timed(lambda: build_contracts())
+    run_analysis("contracts")  # fill the analysis cache
+    _, analyze = timed(lambda: run_analysis("contracts"))
+    proofs, prove = timed(lambda: run_proofs())
+    slowest = sorted(proofs, key=lambda r: -r.seconds)[:5]
+    fig = {
+        "build_cold_seconds": cold,
+        "build_warm_seconds": warm,
+        "analyze_warm_seconds": analyze,
+        "prove_seconds": prove,
+        "obligations": len(proofs),
+        "proved": sum(r.ok for r in proofs),
+        "seconds_per_obligation": round(prove / max(len(proofs), 1), 3),
+        "slowest": {r.id: round(r.seconds, 2) for r in slowest},
+    }
+    if not quiet:
+        print(f"build: {cold}s cold (no cache), {warm}s warm (in-process); analyze (warm cache): {analyze}s; "
+              f"prove: {fig['proved']}/{fig['obligations']} in {prove}s ({fig['seconds_per_obligation']}s per obligation; "
+              f"slowest {', '.join(f'{k} {v}s' for k, v in fig['slowest'].items())})", flush=True)
+    return fig

@@ -118,6 +118,15 @@ class EVM(ABC):
     def transact_raw(self, sender: str, to: str, data: bytes, label: str = "") -> tuple[bytes, list[Event]]:
         return self._run(lambda: self._transact(sender, to, data), label)
 
+    def transact_undecoded(self, sender: str, to: str, data: bytes) -> tuple[bool, bytes, list]:
+        """The transaction path without ABI work, for hot loops that decode with their own tables:
+        (ok, output or revert data, raw logs as (address, topics, data)). Same clock step and nonce
+        bookkeeping as `transact_raw`, so both paths leave identical chains."""
+        ok, out, raw_logs = self._transact(sender, to, data)
+        self.time += 1
+        self.block_number += 1
+        return ok, out, raw_logs
+
     def _run(self, op, label: str):
         ts = self.time
         ok, out, raw_logs = op()
