@@ -7,24 +7,14 @@ import math
 import pytest
 
 from levcheck.deploy import MAX_UINT, deploy_market
-from levcheck.evm import Reverted, open_backend
+from levcheck.evm import open_backend
 from specs import formulas as F
 from specs.arith import INT, WAD
 from specs.params import BUNDLED
 
+from .evm_helpers import only, reverts
+
 FEE, SHARE = BUNDLED.pool_fee_bps, BUNDLED.protocol_share_bps
-
-
-def reverts(name, fn, *args, **kw):
-    with pytest.raises(Reverted) as exc:
-        fn(*args, **kw)
-    assert exc.value.error.name == name, exc.value.error
-    return exc.value.error.args
-
-
-def only(result, name):
-    (e,) = [e for e in result.logs if e.name == name]
-    return e.args
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,12 @@ import pytest
 
 from levcheck.build import build_contracts
 from levcheck.deploy import MAX_UINT, deploy_market
-from levcheck.evm import Reverted, open_backend
+from levcheck.evm import open_backend
 from specs import formulas as F
 from specs.arith import INT, WAD
 from specs.params import BUNDLED
+
+from .evm_helpers import only, reverts
 
 PROBE = """// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
@@ -46,18 +48,6 @@ contract ProbeSeries {
 """
 
 P0 = BUNDLED.initial_price
-
-
-def reverts(name, fn, *args, **kw):
-    with pytest.raises(Reverted) as exc:
-        fn(*args, **kw)
-    assert exc.value.error.name == name, exc.value.error
-    return exc.value.error.args
-
-
-def only(result, name):
-    (e,) = [e for e in result.logs if e.name == name]
-    return e.args
 
 
 @pytest.fixture(scope="module")

@@ -5,21 +5,15 @@ from __future__ import annotations
 import pytest
 
 from levcheck.deploy import deploy_market, series_ctor_args
-from levcheck.evm import Reverted, open_backend
+from levcheck.evm import open_backend
 from specs import formulas as F
 from specs.arith import BPS, INT, WAD
 from specs.params import BUNDLED, MarketParams, SeriesParams
 
+from .evm_helpers import reverts
+
 P0 = BUNDLED.initial_price
 BAND, FALLBACK, RIPCORD = 0, 1, 2
-
-
-def reverts(name, fn, *args, **kw):
-    """Run fn and return the decoded revert args, asserting the error's name."""
-    with pytest.raises(Reverted) as exc:
-        fn(*args, **kw)
-    assert exc.value.error.name == name, exc.value.error
-    return exc.value.error.args
 
 
 def events(result, name):
