@@ -30,3 +30,11 @@ def test_broken_variant_is_caught(mutant: Mutant) -> None:
 def test_unmodified_contracts_pass_the_same_budget(params) -> None:
     r = run_fuzz(FuzzConfig(params=params, **BUDGET))
     assert r.status == "passed", r.replay.render() if r.replay else ""
+
+
+def test_ci_profile_passes_on_the_unmodified_protocol() -> None:
+    # The CI budget: the whole `ci` profile (300 examples x 25 rules x 8 actions, ~78k differential
+    # steps, ~36 s on an idle machine) on the bundled protocol, seed 0.
+    r = run_fuzz(FuzzConfig(seed=0, profile="ci", out_dir=None))
+    assert r.status == "passed", r.replay.render() if r.replay else ""
+    assert r.examples == 300 and r.steps > 50_000
