@@ -104,8 +104,9 @@ def stage_analyze(ctx: Context) -> StageResult:
         cases.append(Case(f"{f.detector}:{f.contract}.{f.function}", "detector", status, msg, location=loc,
                           details={"fingerprint": f.fingerprint, "project_detector": f.project}))
     flagged = {f.detector for f in res.findings if not f.accepted}
+    found = {f.detector for f in res.findings}
     for d in res.detectors:  # a detector that found nothing is a passing case of its own
-        if d.id not in {f.detector for f in res.findings}:
+        if d.id not in found:
             cases.append(Case(d.id, "detector", Status.PASS, d.help))
     info = {"detectors": len(res.detectors), "open findings": len(res.open), "accepted": len(res.accepted),
             "stale triage entries": len(res.stale)}
