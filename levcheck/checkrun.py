@@ -117,9 +117,9 @@ def stage_analyze(ctx: Context) -> StageResult:
 def stage_prove(ctx: Context) -> StageResult:
     from proofs.core import Status as ProofStatus
     from proofs.registry import run_proofs
-    from specs.params import BUNDLED, load_params
+    from specs.params import params_or_bundled
 
-    params = load_params(ctx.config.params) if ctx.config.params else BUNDLED
+    params = params_or_bundled(ctx.config.params)
     results = run_proofs(params, timeout_s=ctx.config.proof_timeout, scenario_dir=ctx.out / "counterexamples")
     mapping = {
         ProofStatus.PROVED: Status.PASS,
@@ -148,12 +148,12 @@ def stage_fuzz(ctx: Context) -> StageResult:
 
     from fuzz.api import FuzzConfig, run_fuzz
     from specs.invariants import INVARIANTS
-    from specs.params import BUNDLED, load_params
+    from specs.params import params_or_bundled
 
     seed = ctx.config.seed if ctx.config.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})", file=sys.stderr, flush=True)
     seconds = max(5.0, min(ctx.config.fuzz_seconds, ctx.remaining() - 20.0))
-    params = load_params(ctx.config.params) if ctx.config.params else BUNDLED
+    params = params_or_bundled(ctx.config.params)
     res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, seconds=seconds, params=params,
                               backend="pyrevm", artifacts=ctx.artifacts, out_dir=ctx.out / "counterexamples"))
     failed_ids: dict[str, str] = {}

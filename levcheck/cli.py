@@ -9,6 +9,8 @@ import sys
 from types import ModuleType
 
 from . import __version__, commands
+from specs.params import ParamError
+
 from .errors import LevcheckError
 from .exitcodes import EXIT_CODE_HELP, ExitCode
 
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.ERROR)
     try:
         return int(args._run(args))
-    except LevcheckError as exc:
+    except (LevcheckError, ParamError) as exc:  # bad input: say what is wrong, exit 2
         print(f"levcheck {args.command}: error: {exc}", file=sys.stderr)
         return int(ExitCode.ERROR)
     except KeyboardInterrupt:

@@ -136,3 +136,8 @@ def load_params(path: str | Path) -> MarketParams:
 
 
 BUNDLED = MarketParams()
+
+
+def params_or_bundled(path: str | Path | None) -> MarketParams:
+    """The parameter file at `path`, or the bundled set when no file is given."""
+    return load_params(path) if path else BUNDLED

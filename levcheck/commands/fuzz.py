@@ -27,10 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> ExitCode:
     from fuzz.api import FuzzConfig, run_fuzz
     from levcheck.build import build_contracts
-    from specs.params import BUNDLED, load_params
+    from specs.params import params_or_bundled
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    params = load_params(args.params) if args.params else BUNDLED
+    params = params_or_bundled(args.params)
     if not args.json:
         print(f"levcheck fuzz: seed {seed}, profile {args.profile}", flush=True)
     cfg = FuzzConfig(

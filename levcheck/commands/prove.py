@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 
 from ..exitcodes import ExitCode
@@ -36,13 +35,9 @@ def exit_code(results: list) -> ExitCode:
 
 def run(args: argparse.Namespace) -> ExitCode:
     from proofs.registry import obligations, run_proofs
-    from specs.params import BUNDLED, ParamError, load_params
+    from specs.params import params_or_bundled
 
-    try:
-        params = load_params(args.params) if args.params else BUNDLED
-    except ParamError as exc:
-        print(f"levcheck prove: error: {exc}", file=sys.stderr)
-        return ExitCode.ERROR
+    params = params_or_bundled(args.params)
     if args.list:
         for ob in obligations(params):
             if args.only is None or ob.id.startswith(args.only):

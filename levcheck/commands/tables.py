@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 
 from ..exitcodes import ExitCode
@@ -25,13 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     from proofs import tables as T
-    from specs.params import BUNDLED, ParamError, load_params
+    from specs.params import params_or_bundled
 
-    try:
-        params = load_params(args.params) if args.params else BUNDLED
-    except ParamError as exc:
-        print(f"levcheck tables: error: {exc}", file=sys.stderr)
-        return ExitCode.ERROR
+    params = params_or_bundled(args.params)
     sim: dict = {}
     if not args.no_sim:
         from proofs import decay_sim as D
