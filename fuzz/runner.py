@@ -145,6 +145,10 @@ class Session:
             raw = modelside.model_raw(self.model, self.chain.series_labels, self.holders)
         return state_from_raw(raw, self.params, self.chain.series_labels, self.holders, self.evm.time, self._donated())
 
+    def chain_state(self, raw: list[int] | None = None) -> SystemState:
+        """The EVM side's snapshot, the same shape as `model_state`."""
+        return self.chain.state(self._donated(), raw)
+
     def step(self, index: int, step: Step) -> StepReport:
         now = self.evm.time
         m_out, n_tx = modelside.apply(self.model, step, now)
@@ -173,7 +177,7 @@ class Session:
         if m_raw == c_raw:  # identical storage: one state, invariants checked once for both sides
             report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
         else:
-            cs = self.chain.state(self._donated(), c_raw)
+            cs = self.chain_state(c_raw)
             report.differences += compare_states(ms, cs)
             report.violations = [f"model: {v}" for v in check_all(ms, prev, m_out)] + [f"EVM: {v}" for v in check_all(cs, prev, c_out)]
         self.prev_state = ms

@@ -49,12 +49,12 @@ def trace_scenario(path: str | Path, artifacts: Any = None) -> Trace:
     trace = Trace(labels=["deployed"])
     try:
         _record(trace, "model", session.model_state())
-        _record(trace, "evm", session.chain.state(session._donated()))
+        _record(trace, "evm", session.chain_state())
         for i, step in enumerate(sc.steps):
             report = session.step(i, step)
             trace.labels.append(step.describe())
             _record(trace, "model", session.model_state())
-            _record(trace, "evm", session.chain.state(session._donated()))
+            _record(trace, "evm", session.chain_state())
             if report.differences or report.violations:
                 trace.failed_at = i + 1
                 trace.findings = [f"DIFF {d}" for d in report.differences] + [f"VIOLATION {v}" for v in report.violations]
