@@ -28,7 +28,7 @@ setup() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules/solc ]; then return; fi
   echo "levcheck: installing Python packages and the npm compiler (first run or changed pins)" >&2
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e . 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -c "import levcheck, z3, hypothesis, slither, pyrevm, web3" || { echo "levcheck: error: Python install failed" >&2; exit 2; }
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   node bin/solc --version >/dev/null

@@ -19,13 +19,13 @@ from typing import Iterator
 from hypothesis import HealthCheck, Phase, seed as hyp_seed, settings
 from hypothesis.stateful import get_state_machine_test
 
-from levcheck.build import Artifacts, build_contracts
-from specs.params import BUNDLED, MarketParams
+from levcheck.chain.build import Artifacts, build_contracts
+from levcheck.specs.params import BUNDLED, MarketParams
 
 from .machine import MACHINE_ACTORS, DifferentialFailure, Recorder, make_machine
 from .minimize import minimize
-from .runner import ReplayResult, Session, replay_scenario
-from .scenario import DEFAULT_FUNDING, Scenario, dump, load
+from levcheck.chain.session import ReplayResult, Session, replay_scenario
+from levcheck.specs.scenario import DEFAULT_FUNDING, Scenario, dump, load
 
 
 @dataclass(frozen=True)

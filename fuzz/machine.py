@@ -23,10 +23,10 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from specs.arith import BPS, WAD
+from levcheck.specs.arith import BPS, WAD
 
-from .runner import Session, StepReport
-from .scenario import Step
+from levcheck.chain.session import Session, StepReport
+from levcheck.specs.scenario import Step
 
 HOLDERS = ("alice", "bob", "carol")
 TRADER, KEEPER = "trader", "keeper1"

@@ -8,8 +8,8 @@ replays is capped, so the result is a function of the input: same seed, same sce
 """
 from __future__ import annotations
 
-from .runner import ReplayResult, Session
-from .scenario import Scenario, Step
+from levcheck.chain.session import ReplayResult, Session
+from levcheck.specs.scenario import Scenario, Step
 
 
 def failure_key(r: ReplayResult) -> tuple:
@@ -22,7 +22,7 @@ def failure_key(r: ReplayResult) -> tuple:
 
 
 def replay_on(session: Session, steps: list[Step]) -> ReplayResult:
-    from .runner import replay_scenario
+    from levcheck.chain.session import replay_scenario
 
     session.reset()
     return replay_scenario(Scenario(params=session.params, steps=steps, actors=session.actors), session.backend, session=session)

@@ -11,9 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from levcheck.build import ROOT
-from specs.arith import WAD
-from specs.params import BUNDLED, MarketParams
+from levcheck.chain.build import ROOT
+from levcheck.specs.arith import WAD
+from levcheck.specs.params import BUNDLED, MarketParams
 
 LT = "contracts/LeveragedToken.sol"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .build import ROOT, Artifacts, build_contracts
+from .chain.build import ROOT, Artifacts, build_contracts
 from .errors import LevcheckError
 from .report.locate import ACTION_FUNCTION, FAMILY_FUNCTION, function_location
 from .report.results import Case, CheckSummary, Location, StageResult, Status, stage_status
@@ -115,9 +115,9 @@ def stage_analyze(ctx: Context) -> StageResult:
 
 
 def stage_prove(ctx: Context) -> StageResult:
-    from proofs.core import Status as ProofStatus
-    from proofs.registry import run_proofs
-    from specs.params import params_or_bundled
+    from levcheck.proofs.core import Status as ProofStatus
+    from levcheck.proofs.registry import run_proofs
+    from levcheck.specs.params import params_or_bundled
 
     params = params_or_bundled(ctx.config.params)
     results = run_proofs(params, timeout_s=ctx.config.proof_timeout, scenario_dir=ctx.out / "counterexamples")
@@ -146,9 +146,9 @@ def stage_fuzz(ctx: Context) -> StageResult:
     """One JUnit case per fuzz property: model/EVM agreement plus every invariant of specs/invariants.py."""
     import random
 
-    from fuzz.api import FuzzConfig, run_fuzz
-    from specs.invariants import INVARIANTS
-    from specs.params import params_or_bundled
+    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+    from levcheck.specs.invariants import INVARIANTS
+    from levcheck.specs.params import params_or_bundled
 
     seed = ctx.config.seed if ctx.config.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})", file=sys.stderr, flush=True)
@@ -194,8 +194,8 @@ def stage_fuzz(ctx: Context) -> StageResult:
 
 
 def stage_replay(ctx: Context) -> StageResult:
-    from fuzz.runner import replay_scenario
-    from fuzz.scenario import ScenarioError, load
+    from levcheck.chain.session import replay_scenario
+    from levcheck.specs.scenario import ScenarioError, load
 
     folder = Path(ctx.config.scenarios)
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []

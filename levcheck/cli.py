@@ -9,7 +9,7 @@ import sys
 from types import ModuleType
 
 from . import __version__, commands
-from specs.params import ParamError
+from levcheck.specs.params import ParamError
 
 from .errors import LevcheckError
 from .exitcodes import EXIT_CODE_HELP, ExitCode

@@ -5,8 +5,8 @@ from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
 
-from specs.arith import BPS, WAD, Arith
-from specs.params import MarketParams, SeriesParams
+from levcheck.specs.arith import BPS, WAD, Arith
+from levcheck.specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .position import (

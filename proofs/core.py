@@ -18,8 +18,8 @@ from typing import Any
 import copy
 import types
 
-from specs import formulas as _formulas
-from specs.arith import Arith, IntArith, Z3RealArith
+from levcheck.specs import formulas as _formulas
+from levcheck.specs.arith import Arith, IntArith, Z3RealArith
 
 
 @enum.unique

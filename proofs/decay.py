@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from specs.arith import Arith
+from levcheck.specs.arith import Arith
 
 from .core import Claim, Domain, Obligation, Var
 

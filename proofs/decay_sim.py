@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from specs import formulas as F
-from specs.arith import WAD, Arith
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import WAD, Arith
 
 YEAR = 365 * 86_400
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from specs.arith import BPS, WAD, Arith
-from specs.params import MarketParams, SeriesParams
+from levcheck.specs.arith import BPS, WAD, Arith
+from levcheck.specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .floor import ROUNDED_RELAXATION

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from specs.arith import WAD, Arith
-from specs.params import MarketParams, SeriesParams
+from levcheck.specs.arith import WAD, Arith
+from levcheck.specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, P_MAX, P_MIN, position_vars, rebalance, rebalance_lev_hi

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from specs import formulas as F
-from specs.arith import BPS, WAD, Arith, Z3RealArith
-from specs.params import SeriesParams
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import BPS, WAD, Arith, Z3RealArith
+from levcheck.specs.params import SeriesParams
 
 from .core import Claim, ExactArith, Var
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specs.params import BUNDLED, MarketParams
+from levcheck.specs.params import BUNDLED, MarketParams
 
 from . import band, decay, fees, floor
 from .core import Obligation, ObligationResult, Status

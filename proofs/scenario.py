@@ -1,7 +1,7 @@
 """Counterexample files.
 
 A replayed counterexample of a rebalance obligation (restoration: a series left outside its band)
-becomes a scenario in the fuzzer's format (`fuzz/scenario.py`, `levcheck replay FILE`): deploy the
+becomes a scenario in the fuzzer's format (`specs/scenario.py`, `levcheck replay FILE`): deploy the
 obligation's parameter set, mint, let the fallback come due, move the oracle so the series sits at the
 counterexample's pre-rebalance leverage, push the pool's price off the oracle by the counterexample's
 slippage (searched down on the reference model until the rebalance no longer reverts), rebalance.
@@ -22,8 +22,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from specs import formulas as F
-from specs.arith import INT, WAD
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import INT, WAD
 
 from .core import Obligation
 
@@ -35,7 +35,7 @@ def write_scenario(ob: Obligation, values: dict[str, Any], out_dir: str | Path) 
     out.mkdir(parents=True, exist_ok=True)
     sc = _restoration_scenario(ob, values) if getattr(ob, "mp", None) is not None and ob.id.startswith("band.restore") else None
     if sc is not None:
-        from fuzz import scenario as S
+        from levcheck.specs import scenario as S
 
         return str(S.dump(sc, out / f"{ob.id}.scenario.json"))
     path = out / f"{ob.id}.counterexample.json"
@@ -50,7 +50,7 @@ def write_scenario(ob: Obligation, values: dict[str, Any], out_dir: str | Path) 
 
 
 def _restoration_scenario(ob: Any, values: dict[str, Any]) -> Any:
-    from fuzz import scenario as S
+    from levcheck.specs import scenario as S
 
     sp, mp = ob.sp, ob.mp
     index = list(mp.series).index(sp)
@@ -102,10 +102,10 @@ def _restoration_verdict(mp: Any, steps: list, label: str) -> tuple[int, list] |
     """Run the steps on the reference model and judge the last one (the rebalance) with the fuzzer's
     own `band.restoration` invariant, as `levcheck replay` will: (leverage after, violations), or None
     if a step reverted."""
-    from fuzz import modelside
-    from fuzz.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING
-    from specs.invariants import by_id
-    from specs.model import Model, model_state
+    from levcheck.chain import modelside
+    from levcheck.specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING
+    from levcheck.specs.invariants import by_id
+    from levcheck.specs.model import Model, model_state
 
     m = Model.deploy(mp, 1_700_000_000)
     now = modelside.setup_actors(m, DEFAULT_ACTORS, DEFAULT_FUNDING, m.next_time)
@@ -137,9 +137,9 @@ def _within_cap(m: Any, label: str, price: int, cap: int) -> bool:
 
 def _model_run(mp: Any, steps: list) -> tuple[Any, bool]:
     """Run steps on the reference model (as `levcheck replay` does); False if any step reverted."""
-    from fuzz import modelside
-    from fuzz.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING
-    from specs.model import Model
+    from levcheck.chain import modelside
+    from levcheck.specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING
+    from levcheck.specs.model import Model
 
     m = Model.deploy(mp, 1_700_000_000)
     now = modelside.setup_actors(m, DEFAULT_ACTORS, DEFAULT_FUNDING, m.next_time)

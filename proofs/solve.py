@@ -10,7 +10,7 @@ from typing import Any
 
 import z3
 
-from specs.arith import INT, Z3IntArith, Z3RealArith
+from levcheck.specs.arith import INT, Z3IntArith, Z3RealArith
 
 from .core import Claim, Domain, ExactArith, Obligation, ObligationResult, Status, Var, Z3RoundedArith
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from specs import formulas as F
-from specs.arith import WAD
-from specs.params import MarketParams, SeriesParams
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import WAD
+from levcheck.specs.params import MarketParams, SeriesParams
 
 # FTX's published intraday rebalance points for its 3x tokens (the move that takes 3x to 4x).
 FTX_3X_TO_4X = {True: Fraction(-1115, 10_000), False: Fraction(67, 1000)}

@@ -166,7 +166,7 @@ class Model:
         self._events: list[Event] = []
         self.next_time = 0  # deploy() leaves the timestamp of the next transaction here
 
-    # ------------------------------------------------------------------ deployment (levcheck/deploy.py)
+    # ------------------------------------------------------------------ deployment (levcheck/chain/deploy.py)
 
     @classmethod
     def deploy(cls, params: MarketParams, start_time: int, series_lastrebalance_at_deploy: bool = True) -> "Model":

@@ -12,6 +12,6 @@ os.environ["PATH"] = f"{ROOT / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 
 @pytest.fixture(scope="session")
 def counter_artifacts():
-    from levcheck.build import build_contracts
+    from levcheck.chain.build import build_contracts
 
     return build_contracts(FIXTURES / "evm")

@@ -1,7 +1,7 @@
 """Assertions shared by the contract tests."""
 import pytest
 
-from levcheck.evm import Reverted
+from levcheck.chain.evm import Reverted
 
 
 def reverts(name, fn, *args, **kw):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from levcheck.build import ROOT, SOLC, build_contracts
+from levcheck.chain.build import ROOT, SOLC, build_contracts
 from levcheck.cli import main
 from levcheck.errors import CompileError
 

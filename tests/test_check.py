@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.mutants import by_name
+from levcheck.fuzz.mutants import by_name
 from levcheck import checkrun
-from levcheck.build import ROOT
+from levcheck.chain.build import ROOT
 from levcheck.checkrun import CheckConfig, run_check
 from levcheck.cli import main
 from levcheck.errors import LevcheckError

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from levcheck.build import build_contracts
-from levcheck.deploy import deploy_market
-from levcheck.evm import Reverted, open_backend
-from specs.arith import WAD
+from levcheck.chain.build import build_contracts
+from levcheck.chain.deploy import deploy_market
+from levcheck.chain.evm import Reverted, open_backend
+from levcheck.specs.arith import WAD
 
 MAX = 2**256 - 1
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from levcheck.build import build_contracts
-from levcheck.deploy import MAX_UINT, deploy_market
-from levcheck.evm import open_backend
-from specs import formulas as F
-from specs.arith import INT, WAD
-from specs.params import BUNDLED
+from levcheck.chain.build import build_contracts
+from levcheck.chain.deploy import MAX_UINT, deploy_market
+from levcheck.chain.evm import open_backend
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import INT, WAD
+from levcheck.specs.params import BUNDLED
 
 from .evm_helpers import only, reverts
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from levcheck.deploy import deploy_market, series_ctor_args
-from levcheck.evm import open_backend
-from specs import formulas as F
-from specs.arith import BPS, INT, WAD
-from specs.params import BUNDLED, MarketParams, SeriesParams
+from levcheck.chain.deploy import deploy_market, series_ctor_args
+from levcheck.chain.evm import open_backend
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import BPS, INT, WAD
+from levcheck.specs.params import BUNDLED, MarketParams, SeriesParams
 
 from .evm_helpers import reverts
 

@@ -3,8 +3,8 @@ import pytest
 
 from levcheck.cli import main
 from levcheck.errors import LevcheckError, ToolchainError
-from levcheck.evm import Reverted, open_backend
-from levcheck.evm.web3_backend import anvil_binary
+from levcheck.chain.evm import Reverted, open_backend
+from levcheck.chain.evm.web3_backend import anvil_binary
 
 
 def run_sequence(evm, art):

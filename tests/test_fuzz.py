@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from fuzz.api import FuzzConfig, replay_file, run_fuzz
-from fuzz.mutants import by_name
-from fuzz.runner import Session, replay_scenario
-from fuzz.scenario import Scenario, Step, load
-from levcheck.build import build_contracts
+from levcheck.fuzz.api import FuzzConfig, replay_file, run_fuzz
+from levcheck.fuzz.mutants import by_name
+from levcheck.chain.session import Session, replay_scenario
+from levcheck.specs.scenario import Scenario, Step, load
+from levcheck.chain.build import build_contracts
 from levcheck.cli import main
-from specs.params import BUNDLED
+from levcheck.specs.params import BUNDLED
 
 W = 10**18
 

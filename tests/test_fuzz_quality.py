@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from fuzz.api import FuzzConfig, run_fuzz
-from fuzz.mutants import MUTANTS, TIGHT_FLOOR, Mutant
-from levcheck.build import build_contracts
-from specs.params import BUNDLED
+from levcheck.fuzz.api import FuzzConfig, run_fuzz
+from levcheck.fuzz.mutants import MUTANTS, TIGHT_FLOOR, Mutant
+from levcheck.chain.build import build_contracts
+from levcheck.specs.params import BUNDLED
 
 BUDGET = dict(seed=0, examples=120, profile="dev", out_dir=None)
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from specs import formulas as F
-from specs.arith import INT, WAD
-from specs.invariants import INVARIANTS, Outcome, check_all
-from specs.model import MAX_UINT, Model, ModelRevert, model_state
-from specs.params import BUNDLED
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import INT, WAD
+from levcheck.specs.invariants import INVARIANTS, Outcome, check_all
+from levcheck.specs.model import MAX_UINT, Model, ModelRevert, model_state
+from levcheck.specs.params import BUNDLED
 
 T0 = 1_700_000_000
 HOLDERS = ("alice", "bob", "oracle-keeper", "deployer", "pool", "reserve", "series0", "series1")
@@ -158,8 +158,8 @@ def test_every_invariant_is_stated_once_with_a_family() -> None:
 
 def test_model_state_matches_the_fuzzers_snapshot() -> None:
     """specs.model.model_state and the fuzzer's raw-order snapshot are the same state."""
-    from fuzz.chain import state_from_raw
-    from fuzz.modelside import model_raw
+    from levcheck.chain.driver import state_from_raw
+    from levcheck.chain.modelside import model_raw
 
     m = Model.deploy(BUNDLED, T0)
     t = m.next_time

@@ -7,13 +7,13 @@ from fractions import Fraction
 
 import pytest
 
-from proofs import band, decay, fees, floor
-from proofs.core import Status
-from proofs.registry import obligations
-from proofs.solve import check, replay
-from specs import formulas as F
-from specs.arith import BPS, WAD
-from specs.params import BUNDLED
+from levcheck.proofs import band, decay, fees, floor
+from levcheck.proofs.core import Status
+from levcheck.proofs.registry import obligations
+from levcheck.proofs.solve import check, replay
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import BPS, WAD
+from levcheck.specs.params import BUNDLED
 
 LONG, SHORT = BUNDLED.series
 SIDES = pytest.mark.parametrize("sp", [LONG, SHORT], ids=["long", "short"])
@@ -218,7 +218,7 @@ def test_redeem_lemma_refuted_by_a_wrong_slice(sp):
 
 @SIDES
 def test_mint_redeem_composition_needs_both_lemmas(sp):
-    from proofs.registry import run_proofs
+    from levcheck.proofs.registry import run_proofs
 
     ob = fees.MintRedeemComposed(sp)
     proved(ob)
@@ -267,7 +267,7 @@ def test_decay_refuted_below_one_x(is_long):
 def test_obligations_name_the_fuzzers_invariants():
     """The proofs and the fuzzer share one list of invariants (specs/invariants.py): every id an
     obligation claims exists there, and every non-accounting invariant is covered by some obligation."""
-    from specs.invariants import INVARIANTS
+    from levcheck.specs.invariants import INVARIANTS
 
     known = {i.id for i in INVARIANTS}
     claimed = {inv for o in obligations(BUNDLED) for inv in o.invariants}
@@ -279,7 +279,7 @@ def test_obligations_name_the_fuzzers_invariants():
 @pytest.mark.parametrize("increase", [True, False], ids=["up", "down"])
 def test_restoration_for_any_parameters_refuted_by_a_halved_tolerance(is_long, increase, monkeypatch):
     proved(band.RestorationAnyParams(is_long, increase))
-    from proofs.position import tolerance_closed_form
+    from levcheck.proofs.position import tolerance_closed_form
 
     monkeypatch.setattr(band, "tolerance_closed_form", lambda *a: tolerance_closed_form(*a) / 2)
     assert "L1<=T+tol" in refuted(band.RestorationAnyParams(is_long, increase)).failed_goals

@@ -7,10 +7,10 @@ from fractions import Fraction
 import pytest
 
 from levcheck.cli import main
-from proofs import tables as T
-from proofs.core import Status
-from proofs.registry import run_proofs
-from specs.params import BUNDLED
+from levcheck.proofs import tables as T
+from levcheck.proofs.core import Status
+from levcheck.proofs.registry import run_proofs
+from levcheck.specs.params import BUNDLED
 
 UNSAFE = """
 # a band of 2.95x-3.05x is too narrow for a 10% slippage cap
@@ -57,8 +57,8 @@ def test_unsafe_band_gives_a_concrete_counterexample_and_a_scenario_that_replays
         assert all(Fraction(v).denominator == 1 for v in r["values"].values())  # concrete integers
     # raising exposure: a deployable scenario that the fuzzer's own band.restoration flags on the model
     assert up["scenario_file"].endswith(".scenario.json")
-    from fuzz import scenario as S
-    from proofs.scenario import _restoration_verdict
+    from levcheck.specs import scenario as S
+    from levcheck.proofs.scenario import _restoration_verdict
 
     sc = S.load(up["scenario_file"])
     assert sc.origin == "z3 band.restore.long.up" and sc.steps[-1].action == "rebalance"
@@ -86,7 +86,7 @@ def test_list_and_unknown_exit_codes(capsys):
     assert main(["prove", "--list", "--only", "floor.flows.borrow"]) == 0
     assert "floor.flows.borrow.long" in capsys.readouterr().out
     from levcheck.commands.prove import exit_code
-    from proofs.core import ObligationResult
+    from levcheck.proofs.core import ObligationResult
 
     def res(status):
         return ObligationResult("x", "band", "s", status, 0.1, "real")

@@ -16,9 +16,9 @@ import math
 import numpy as np
 import pytest
 
-from proofs import decay_sim as D
-from specs import formulas as F
-from specs.arith import INT, WAD
+from levcheck.proofs import decay_sim as D
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import INT, WAD
 
 
 @pytest.mark.parametrize("is_long", [True, False], ids=["long", "short"])

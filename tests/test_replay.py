@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.api import replay_file
-from fuzz.scenario import FORMAT_VERSION, Scenario, Step, dumps
+from levcheck.fuzz.api import replay_file
+from levcheck.specs.scenario import FORMAT_VERSION, Scenario, Step, dumps
 from levcheck.cli import main
 
 SCENARIOS = sorted(Path(__file__).parent.joinpath("scenarios").glob("*.json"))
@@ -42,7 +42,7 @@ def test_replay_exit_codes(tmp_path, capsys) -> None:
 def test_replay_exit_code_1_while_it_fails(tmp_path, capsys) -> None:
     """A scenario whose step reverts differently on the model: forged by asking the model for an
     impossible minimum (the EVM reverts with the same error, so use a state the two disagree on)."""
-    from fuzz.mutants import by_name
+    from levcheck.fuzz.mutants import by_name
 
     path = tmp_path / "fee.json"
     path.write_text(dumps(Scenario(steps=[Step.of("mint", "alice", series="series0", quote_in=10**21)], actors=("alice",))))

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from fuzz.scenario import FORMAT_VERSION, Scenario, ScenarioError, Step, dumps, load, loads
-from specs.params import BUNDLED
+from levcheck.specs.scenario import FORMAT_VERSION, Scenario, ScenarioError, Step, dumps, load, loads
+from levcheck.specs.params import BUNDLED
 
 
 def sample() -> Scenario:

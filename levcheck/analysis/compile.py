@@ -1,7 +1,7 @@
 """Compile a contracts tree for Slither through the project's solc, with a content-hash cache.
 
 Slither never runs a compiler itself here: the standard-JSON output (from `bin/solc`, the npm solc-js
-pinned by levcheck/build.py, with build.py's settings: paris, optimizer 200 runs) is cached under
+pinned by levcheck/chain/build.py, with build.py's settings: paris, optimizer 200 runs) is cached under
 `.levcheck-cache/analysis/` and handed to crytic-compile through a platform that only parses it. So the
 venv's solc-select `solc` can never run, and a warm run costs no node process at all.
 """
@@ -18,7 +18,7 @@ from crytic_compile.compilation_unit import CompilationUnit
 from crytic_compile.compiler.compiler import CompilerVersion
 from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_standard_json_output
 
-from .. import build
+from ..chain import build
 from ..errors import CompileError
 
 CACHE_DIR = build.ROOT / ".levcheck-cache" / "analysis"

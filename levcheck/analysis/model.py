@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import build
+from ..chain import build
 from ..exitcodes import ExitCode
 
 DEFAULT_TRIAGE = build.ROOT / "slither-triage.toml"

@@ -11,7 +11,7 @@ from slither import Slither
 from slither.detectors import all_detectors
 from slither.detectors.abstract_detector import AbstractDetector, classification_txt
 
-from .. import build
+from ..chain import build
 from .compile import crytic_compile_for
 from .detectors import PROJECT_DETECTORS
 from .model import DEFAULT_MIN_IMPACT, DEFAULT_TRIAGE, IMPACTS, AnalysisResult, DetectorInfo, Finding

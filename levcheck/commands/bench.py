@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from fuzz.api import FuzzConfig, run_fuzz
-    from fuzz.mutants import MUTANTS
-    from levcheck.build import build_contracts
+    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+    from levcheck.fuzz.mutants import MUTANTS
+    from levcheck.chain.build import build_contracts
 
     out: dict = {}
     clean = run_fuzz(FuzzConfig(seed=args.seed, seconds=args.seconds, out_dir=None))
@@ -80,8 +80,8 @@ def toolchain_figures(quiet: bool = False) -> dict:
     import time
 
     from levcheck.analysis import run_analysis
-    from levcheck.build import build_contracts
-    from proofs.registry import run_proofs
+    from levcheck.chain.build import build_contracts
+    from levcheck.proofs.registry import run_proofs
 
     def timed(fn):
         t0 = time.perf_counter()

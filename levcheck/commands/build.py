@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..build import build_contracts
+from ..chain.build import build_contracts
 from ..exitcodes import ExitCode
 
 NAME = "build"

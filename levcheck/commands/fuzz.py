@@ -25,9 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from fuzz.api import FuzzConfig, run_fuzz
-    from levcheck.build import build_contracts
-    from specs.params import params_or_bundled
+    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+    from levcheck.chain.build import build_contracts
+    from levcheck.specs.params import params_or_bundled
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     params = params_or_bundled(args.params)

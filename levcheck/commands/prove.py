@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def exit_code(results: list) -> ExitCode:
     """1 if any obligation has a replayed or potential counterexample, else 3 if any is unknown."""
-    from proofs.core import Status
+    from levcheck.proofs.core import Status
 
     if any(r.status in (Status.COUNTEREXAMPLE, Status.POTENTIAL) for r in results):
         return ExitCode.FAILED
@@ -34,8 +34,8 @@ def exit_code(results: list) -> ExitCode:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from proofs.registry import obligations, run_proofs
-    from specs.params import params_or_bundled
+    from levcheck.proofs.registry import obligations, run_proofs
+    from levcheck.specs.params import params_or_bundled
 
     params = params_or_bundled(args.params)
     if args.list:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 
 def render(results: list, total: float) -> str:
-    from proofs.core import Status
+    from levcheck.proofs.core import Status
 
     lines = [f"{'obligation':44s} {'status':15s} {'enc':8s} {'time':>7s}"]
     for r in results:

@@ -18,9 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from fuzz.api import replay_file
-    from fuzz.scenario import ScenarioError, load
-    from levcheck.build import build_contracts
+    from levcheck.fuzz.api import replay_file
+    from levcheck.specs.scenario import ScenarioError, load
+    from levcheck.chain.build import build_contracts
 
     try:
         sc = load(args.file)

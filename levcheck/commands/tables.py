@@ -23,13 +23,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from proofs import tables as T
-    from specs.params import params_or_bundled
+    from levcheck.proofs import tables as T
+    from levcheck.specs.params import params_or_bundled
 
     params = params_or_bundled(args.params)
     sim: dict = {}
     if not args.no_sim:
-        from proofs import decay_sim as D
+        from levcheck.proofs import decay_sim as D
 
         t0 = time.perf_counter()
         sim["az"] = [D.az_check(is_long, sigma=s, seed=args.seed) for is_long in (True, False) for s in (0.2, 1.0)]
@@ -60,12 +60,12 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"| {c.beta:+g} | {c.sigma:.0%} | {c.paths} | {c.mean_log_ratio:+.5f} | {c.std_err:.5f} | {c.bias:+.5f} | {c.z:+.2f} |")
         print(f"\n## Band-triggered vs daily rebalancing: 3x, band 2.5x-3.5x, hourly GBM prices for 1 year, "
               f"{args.paths} paths, seed {args.seed}, trading cost {args.cost_bps:g} bps\n")
-        from proofs.decay_sim import render_policies
+        from levcheck.proofs.decay_sim import render_policies
 
         print(render_policies(sim["policies"]))
         print(f"\n(simulation {sim['seconds']:.1f}s)")
     if args.plot and not args.no_sim:
-        from proofs.decay_sim import plot_policies
+        from levcheck.proofs.decay_sim import plot_policies
 
         print(f"plot: {plot_policies(args.plot, paths=args.paths, seed=args.seed, cost_bps=args.cost_bps)}")
     return ExitCode.PASS

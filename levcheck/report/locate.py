@@ -1,7 +1,7 @@
 """Map what a counterexample exercises (a contract function) to a file and line, via the solc AST."""
 from __future__ import annotations
 
-from ..build import Artifacts
+from ..chain.build import Artifacts
 from .results import Location
 
 # Scenario actions -> the contract function the transaction calls.

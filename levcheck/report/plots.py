@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specs.arith import WAD
+from levcheck.specs.arith import WAD
 
 from .results import CheckSummary, Status
 
@@ -41,8 +41,8 @@ def _record(trace: Trace, side: str, st: Any) -> None:
 
 def trace_scenario(path: str | Path, artifacts: Any = None) -> Trace:
     """Replay a scenario on the model and pyrevm, recording both sides' states after every step."""
-    from fuzz.runner import Session
-    from fuzz.scenario import load
+    from levcheck.chain.session import Session
+    from levcheck.specs.scenario import load
 
     sc = load(path)
     session = Session(sc.params, sc.actors, sc.funding, "pyrevm", artifacts)
@@ -118,7 +118,7 @@ def plot_trace(trace: Trace, title: str, path: Path) -> Path:
 
 def plot_counterexamples(summary: CheckSummary, folder: Path, config: Any = None) -> dict[str, str]:
     """One PNG per failing case that has a scenario file; returns case id -> path relative to the summary."""
-    from ..build import build_contracts
+    from ..chain.build import build_contracts
 
     made: dict[str, str] = {}
     by_scenario: dict[str, Path] = {}  # several failing properties often share one counterexample

@@ -13,7 +13,7 @@ from slither.core.solidity_types import ElementaryType
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import HighLevelCall, Operation
 
-from specs.write_sets import PROTOCOL_CONTRACTS
+from levcheck.specs.write_sets import PROTOCOL_CONTRACTS
 
 from .base import MEDIUM, LevcheckDetector
 from .flow import MAY, Flow

@@ -5,7 +5,7 @@ from slither.core.cfg.node import Node
 from slither.core.declarations import Function
 from slither.slithir.operations import Operation
 
-from specs.write_sets import REQUIRED_EVENTS
+from levcheck.specs.write_sets import REQUIRED_EVENTS
 
 from .base import HIGH, MEDIUM, LevcheckDetector
 from .flow import MUST, Flow

@@ -7,7 +7,7 @@ from slither.core.cfg.node import Node
 from slither.core.declarations import Function
 from slither.slithir.operations import HighLevelCall, Operation
 
-from specs.write_sets import Guard
+from levcheck.specs.write_sets import Guard
 
 from .flow import MUST, Flow
 from .ir import Dependencies, guard_conditions, guard_holds

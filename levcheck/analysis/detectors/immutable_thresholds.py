@@ -1,7 +1,7 @@
 """Per-series thresholds are immutable (or constant) and nothing writes them after construction."""
 from __future__ import annotations
 
-from specs.write_sets import IMMUTABLE
+from levcheck.specs.write_sets import IMMUTABLE
 
 from .base import HIGH, LevcheckDetector
 from .ir import contracts_named, entry_points

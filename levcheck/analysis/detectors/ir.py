@@ -28,7 +28,7 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable
 
-from specs.write_sets import Guard
+from levcheck.specs.write_sets import Guard
 
 
 def contracts_named(contracts: list[Contract], names) -> Iterator[Contract]:

@@ -7,7 +7,7 @@ from slither.core.declarations import Function
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import HighLevelCall, Operation
 
-from specs.write_sets import GUARDED_SWAPS, KEEPER_FEE_PAYERS, KEEPER_FEE_VAR, KEEPER_PAY_CALL
+from levcheck.specs.write_sets import GUARDED_SWAPS, KEEPER_FEE_PAYERS, KEEPER_FEE_VAR, KEEPER_PAY_CALL
 
 from .base import HIGH, MEDIUM, LevcheckDetector
 from .guards import unguarded

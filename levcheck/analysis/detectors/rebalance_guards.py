@@ -2,7 +2,7 @@
 the trigger rule, the reserve floor and the oracle's freshness (ripcord: its level and the oracle)."""
 from __future__ import annotations
 
-from specs.write_sets import GUARDED_SWAPS, SWAP_FUNCTIONS
+from levcheck.specs.write_sets import GUARDED_SWAPS, SWAP_FUNCTIONS
 
 from .base import HIGH, MEDIUM, LevcheckDetector
 from .guards import unguarded

@@ -2,7 +2,7 @@
 quietly switch a check off. Contracts that are not in the analysed tree are skipped."""
 from __future__ import annotations
 
-from specs.write_sets import (
+from levcheck.specs.write_sets import (
     CALL_SETS,
     CALLER_CHECKED,
     GUARDED_SWAPS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from slither.slithir.operations import HighLevelCall
 from slither.slithir.variables import Constant
 
-from specs.write_sets import ORACLE_PRICE_CALL, SWAP_FUNCTIONS, SWAP_LIMIT_ARG
+from levcheck.specs.write_sets import ORACLE_PRICE_CALL, SWAP_FUNCTIONS, SWAP_LIMIT_ARG
 
 from .base import HIGH, MEDIUM, LevcheckDetector
 from .ir import Dependencies, calls_in, call_tree, entry_points, high_level_named

@@ -7,7 +7,7 @@ from slither.core.cfg.node import Node
 from slither.core.declarations import Function
 from slither.slithir.operations import Operation
 
-from specs.write_sets import CALL_SETS, CALLER, CALLER_CHECKED, WRITE_SETS
+from levcheck.specs.write_sets import CALL_SETS, CALLER, CALLER_CHECKED, WRITE_SETS
 
 from .base import HIGH, LevcheckDetector
 from .flow import MUST, Flow

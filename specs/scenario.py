@@ -10,7 +10,7 @@ like "1.5e18" or "1500000000000000000"):
       "origin": "hypothesis seed=7 | z3 band.restoration | manual",
       "description": "what it shows",
       "params": { ...specs.params.MarketParams fields (omitted ones take the bundled value)... },
-      "actors": ["alice", "bob"],            # funded and approved at setup (see fuzz.runner)
+      "actors": ["alice", "bob"],            # funded and approved at setup (see levcheck.chain.session)
       "funding": {"QUOTE": 1e24, "BASE": 1e21},
       "steps": [
         {"action": "mint", "actor": "alice", "series": "series0", "quote_in": 1000000000000000000000},
@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from specs.params import BUNDLED, MarketParams, ParamError
+from levcheck.specs.params import BUNDLED, MarketParams, ParamError
 
 FORMAT = "levcheck-scenario"
 FORMAT_VERSION = 1

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from .errors import CompileError, ToolchainError
+from ..errors import CompileError, ToolchainError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SOLC = ROOT / "bin" / "solc"
 CACHE_DIR = ROOT / ".levcheck-cache" / "build"
 SOLC_VERSION = "0.8.28"

@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from levcheck.build import Artifacts, build_contracts
-from levcheck.deploy import deploy_market
-from levcheck.evm import open_backend
-from specs.invariants import Outcome, check_all
-from specs.model import Model
-from specs.params import MarketParams
-from specs.state import SystemState, diff
+from levcheck.chain.build import Artifacts, build_contracts
+from levcheck.chain.deploy import deploy_market
+from levcheck.chain.evm import open_backend
+from levcheck.specs.invariants import Outcome, check_all
+from levcheck.specs.model import Model
+from levcheck.specs.params import MarketParams
+from levcheck.specs.state import SystemState, diff
 
 from . import modelside
-from .chain import Chain, state_from_raw
-from .scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Scenario, Step
+from .driver import Chain, state_from_raw
+from ..specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Scenario, Step
 
 
 @dataclass
@@ -107,7 +107,7 @@ class Session:
         if self.model.next_time != self.evm.time:
             raise RuntimeError(
                 f"deployment sequence mismatch: the model expects the next transaction at {self.model.next_time}, "
-                f"the EVM is at {self.evm.time} (levcheck/deploy.py and specs/model.py Model.deploy must agree)"
+                f"the EVM is at {self.evm.time} (levcheck/chain/deploy.py and specs/model.py Model.deploy must agree)"
             )
         self.chain = Chain(market, self.actors, fast)
         self.chain.setup_actors(funding)

@@ -20,7 +20,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
 from ..build import ROOT
-from ..errors import ToolchainError
+from ...errors import ToolchainError
 from .base import ACCOUNT_BALANCE, EVM, START_TIME, account_address, account_key
 
 TX_GAS = 29_000_000

@@ -1,11 +1,11 @@
 """The model side of a differential run: scenario steps applied to `specs.model.Model`."""
 from __future__ import annotations
 
-from specs.invariants import Outcome
-from specs.model import MAX_UINT, Model, ModelRevert
+from levcheck.specs.invariants import Outcome
+from levcheck.specs.model import MAX_UINT, Model, ModelRevert
 
-from .scenario import Step
-from .chain import TOKENS, actor_of
+from ..specs.scenario import Step
+from .driver import TOKENS, actor_of
 
 RESULT_ACTIONS = {"mint", "redeem", "swap_exact_in", "swap_exact_out", "add_liquidity", "remove_liquidity", "allocate_fees", "transfer", "faucet"}
 

@@ -1,7 +1,7 @@
 """One EVM interface, several backends: `open_backend("pyrevm" | "web3" | "anvil" | "http://...")`."""
 from __future__ import annotations
 
-from ..errors import LevcheckError
+from ...errors import LevcheckError
 from .abi import Event, RevertError
 from .base import EVM, Contract, Reverted, TxResult, account_address
 

@@ -1,7 +1,7 @@
 """The EVM side of a differential run: a deployed market driven by scenario steps, its state read back.
 
 Two transports, one behaviour:
-- `fast` (pyrevm only): calldata, logs and reverts encoded/decoded by hand (`fuzz.abi_fast`), state
+- `fast` (pyrevm only): calldata, logs and reverts encoded/decoded by hand (`levcheck.chain.abi_fast`), state
   read straight from storage slots computed from the artifacts' storage layouts;
 - generic (any backend: web3/eth-tester, anvil): `evm.transact_raw` and public getters.
 Both produce `specs.invariants.Outcome` and `specs.state.SystemState` in the model's vocabulary
@@ -14,14 +14,14 @@ from typing import Any
 
 from eth_utils import keccak
 
-from levcheck.deploy import Market
-from levcheck.evm import EVM, Reverted
-from specs.invariants import Outcome
-from specs.model import ZERO
-from specs.state import SeriesState, SystemState
+from levcheck.chain.deploy import Market
+from levcheck.chain.evm import EVM, Reverted
+from levcheck.specs.invariants import Outcome
+from levcheck.specs.model import ZERO
+from levcheck.specs.state import SeriesState, SystemState
 
 from .abi_fast import FastAbi, FastFunction
-from .scenario import DEFAULT_ACTOR, Step
+from ..specs.scenario import DEFAULT_ACTOR, Step
 
 MAX_UINT = 2**256 - 1
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -108,7 +108,7 @@ class Chain:
     # ------------------------------------------------------------------ setup and steps
 
     def setup_actors(self, funding: dict[str, int]) -> None:
-        """Fund and approve every actor (mirrored by `fuzz.modelside.setup_actors`)."""
+        """Fund and approve every actor (mirrored by `levcheck.chain.modelside.setup_actors`)."""
         for a in self.actors:
             for token in TOKENS:
                 if funding.get(token):

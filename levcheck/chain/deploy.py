@@ -1,4 +1,4 @@
-"""The deployment fixture: one full market on any `levcheck.evm` backend.
+"""The deployment fixture: one full market on any `levcheck.chain.evm` backend.
 
 The reference model (`specs.model.Model.deploy`) mirrors this sequence transaction by transaction,
 so it is part of the interface: change it only together with the model. Every step is one
@@ -31,8 +31,8 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from specs.arith import WAD
-from specs.params import BUNDLED, MarketParams, ParamError, SeriesParams
+from levcheck.specs.arith import WAD
+from levcheck.specs.params import BUNDLED, MarketParams, ParamError, SeriesParams
 
 from .build import Artifacts, build_contracts
 from .evm import EVM, Contract

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
-from levcheck.evm.abi import _signature, _type  # the one canonical signature rule of the project
+from levcheck.chain.evm.abi import _signature, _type  # the one canonical signature rule of the project
 
 STATIC = ("uint", "int", "bool", "address")
 
