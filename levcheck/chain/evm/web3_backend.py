@@ -90,7 +90,7 @@ class Web3EVM(EVM):
         if isinstance(raw, str):  # eth-tester decodes Error(string) itself: re-encode it
             from eth_abi import encode
 
-            from .abi import ERROR_SELECTOR
+            from ..abi import ERROR_SELECTOR
 
             return ERROR_SELECTOR + encode(["string"], [raw])
         raise exc
@@ -163,9 +163,9 @@ class HttpEVM(Web3EVM):
 
     def __init__(self, url: str, process: subprocess.Popen | None = None) -> None:
         super().__init__()
-        host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ToolchainError(f"refusing RPC URL {url}: levcheck only talks to nodes on this machine (127.0.0.1)")
+        from . import require_loopback
+
+        require_loopback(url)  # parsed with urllib: the real hostname, not the text before the first ':'
         self.url = url
         self.process = process
         self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
