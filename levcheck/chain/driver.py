@@ -1,7 +1,7 @@
 """The EVM side of a differential run: a deployed market driven by scenario steps, its state read back.
 
 Two transports, one behaviour:
-- `fast` (pyrevm only): calldata, logs and reverts encoded/decoded by hand (`levcheck.chain.abi_fast`), state
+- `fast` (pyrevm only): calldata, logs and reverts encoded/decoded by hand (`levcheck.chain.abi`), state
   read straight from storage slots computed from the artifacts' storage layouts;
 - generic (any backend: web3/eth-tester, anvil): `evm.transact_raw` and public getters.
 Both produce `specs.invariants.Outcome` and `specs.state.SystemState` in the model's vocabulary
@@ -20,7 +20,7 @@ from levcheck.specs.invariants import Outcome
 from levcheck.specs.model import ZERO
 from levcheck.specs.state import SeriesState, SystemState
 
-from .abi_fast import FastAbi, FastFunction
+from .abi import AbiRegistry, Function, RevertError, functions_of
 from ..specs.scenario import DEFAULT_ACTOR, Step
 
 MAX_UINT = 2**256 - 1
@@ -33,6 +33,14 @@ def contract_labels(market: Market) -> dict[str, Any]:
     for i, s in enumerate(market.series):
         c[f"series{i}"] = s
     return c
+
+
+def _revert_key(e: RevertError) -> tuple[str, tuple]:
+    return (e.name, e.args) if e.kind != "raw" else ("<raw>", (e.data.hex(),))
+
+
+def _event_key(e: Any) -> tuple:
+    return (e.address, e.name, tuple(e.args.values()))
 
 
 def actor_of(step: Step) -> str:
@@ -68,8 +76,10 @@ class Chain:
         self.fast = (self.evm.name == "pyrevm") if fast is None else fast
         if self.fast and self.evm.name != "pyrevm":
             raise ValueError("the fast transport needs the pyrevm backend")
-        self.abi = FastAbi([c.artifact.abi for c in self.contracts.values()], self.label_of)
-        self.fns: dict[str, dict[str, FastFunction]] = {lbl: FastAbi.functions(c.artifact.abi) for lbl, c in self.contracts.items()}
+        self.abi = AbiRegistry()
+        for c in self.contracts.values():
+            self.abi.register(c.artifact.abi)
+        self.fns: dict[str, dict[str, Function]] = {lbl: functions_of(c.artifact.abi) for lbl, c in self.contracts.items()}
         self._vars = self._state_vars()
         self._slots = [self._slot(v) for v in self._vars] if self.fast else []
         self._addrs = [a for a, _ in self._slots]
@@ -80,7 +90,7 @@ class Chain:
     def send(self, sender: str, contract: str, fn: str, *args: Any) -> tuple[bool, Any, tuple]:
         """One transaction: (ok, decoded outputs or (error name, args), events as (emitter, name, values))."""
         f = self.fns[contract][fn]
-        call_args = tuple(self.addr[a] if t == "address" else a for a, t in zip(args, f.inputs))
+        call_args = tuple(self.addr[a] if t == "address" else a for a, t in zip(args, f.input_types))
         if self.fast:
             return self._send_fast(self.addr[sender], self.addr[contract], f, call_args)
         try:
@@ -89,16 +99,23 @@ class Chain:
             e = exc.error
             return False, (e.name if e.kind != "raw" else "<raw>", tuple(self._label(a) for a in e.args)), ()
         events = tuple((self._label(ev.address), ev.name, tuple(self._label(v) for v in ev.args.values())) for ev in logs)
-        return True, f.decode(out, self.abi.convert), events
+        return True, f.decode_values(out, self._convert), events
 
-    def _send_fast(self, sender: str, to: str, f: FastFunction, args: tuple) -> tuple[bool, Any, tuple]:
+    def _send_fast(self, sender: str, to: str, f: Function, args: tuple) -> tuple[bool, Any, tuple]:
         # The backend's own transaction path minus eth_abi: same clock step and nonce bump, so a fast
         # run and a generic run leave identical chains.
         ok, out, raw_logs = self.evm.transact_undecoded(sender, to, f.encode(args))
         if not ok:
-            return False, self.abi.decode_revert(out), ()
-        logs = tuple(self.abi.decode_log(a, t, d) for a, t, d in raw_logs)
-        return True, f.decode(out, self.abi.convert), logs
+            return False, _revert_key(self.abi.decode_revert(out, self._convert)), ()
+        logs = tuple(_event_key(self.abi.decode_log(a, t, d, self._convert)) for a, t, d in raw_logs)
+        return True, f.decode_values(out, self._convert), logs
+
+    def _convert(self, t: str, v: Any) -> Any:
+        """The codec's values in the model's vocabulary: addresses become labels."""
+        if t == "address":
+            h = f"0x{v:040x}"
+            return self.label_of.get(h, h)
+        return v
 
     def _label(self, v: Any) -> Any:
         if isinstance(v, str) and v.startswith("0x") and len(v) == 42:

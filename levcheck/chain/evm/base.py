@@ -14,7 +14,7 @@ from eth_keys import keys
 from eth_utils import keccak, to_checksum_address
 
 from ..build import Artifact
-from .abi import AbiRegistry, Event, Function, RevertError, encode_constructor, functions_of
+from ..abi import AbiRegistry, Event, Function, RevertError, encode_constructor, functions_of
 
 START_TIME = 2_000_000_000  # after any node's wall-clock genesis, so every backend can start here
 ACCOUNT_BALANCE = 10**24  # wei; gas is priced at zero, this only keeps nodes happy
