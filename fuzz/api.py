@@ -3,8 +3,11 @@
 
 A campaign is a sequence of Hypothesis runs ("batches") of the differential state machine, each with
 a seed derived from (seed, batch number), no example database and derandomized generation, so the
-same seed gives the same run. `examples` bounds the total number of examples; `seconds` stops after
-the batch in which the time ran out (either may be given; the profile supplies the default).
+same seed gives the same run. Every batch runs with the same settings (the profile's batch size);
+the campaign is cut at an example boundary, after `examples` examples or when `seconds` run out
+(either may be given; both: the examples bound the run and the time is only an outer guard). A
+run cut by time records how many examples it ran, and `--seed N --examples K` replays exactly those
+examples (`FuzzResult.reproduce`). A campaign that ran no differential step is an error.
 The first failure is shrunk by Hypothesis, written as a scenario file and replayed from that file to
 produce the numbered step list and the model-vs-EVM diff.
 """
@@ -17,9 +20,10 @@ from pathlib import Path
 from typing import Iterator
 
 from hypothesis import HealthCheck, Phase, seed as hyp_seed, settings
-from hypothesis.stateful import get_state_machine_test
+from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
 
 from levcheck.chain.build import Artifacts, build_contracts
+from levcheck.errors import LevcheckError
 from levcheck.specs.params import BUNDLED, MarketParams
 
 from .machine import MACHINE_ACTORS, DifferentialFailure, Recorder, make_machine
@@ -73,6 +77,8 @@ class FuzzResult:
     scenario: Scenario | None = None
     replay: ReplayResult | None = None
     batches: int = 0
+    cut_by_time: bool = False  # the time guard ended the campaign before its example bound
+    steps_per_example: int = 0
     notes: list[str] = field(default_factory=list)
     coverage: dict[tuple[str, str], int] = field(default_factory=dict)  # (action, "ok" | revert error) -> steps
 
@@ -83,6 +89,12 @@ class FuzzResult:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def reproduce(self) -> str:
+        """The command that replays exactly the examples this campaign ran (time plays no part)."""
+        steps = "" if self.steps_per_example == PROFILES[self.profile].steps_per_example else f" --steps {self.steps_per_example}"
+        return f"levcheck fuzz --seed {self.seed} --profile {self.profile} --examples {self.examples}{steps}"
 
     def to_json(self) -> dict:
         out = {
@@ -98,6 +110,8 @@ class FuzzResult:
             "cpu_seconds": round(self.cpu_seconds, 3),
             "scenario": str(self.scenario_path) if self.scenario_path else None,
             "batches": self.batches,
+            "cut_by_time": self.cut_by_time,
+            "reproduce": self.reproduce,
             "coverage": {f"{a} {o}": n for (a, o), n in sorted(self.coverage.items())},
         }
         if self.replay is not None and self.replay.first_failure is not None:
@@ -146,32 +160,63 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
 
 def _run_fuzz(config: FuzzConfig) -> FuzzResult:
     prof = PROFILES[config.profile]
+    if config.examples is not None and config.examples < 1:
+        raise LevcheckError(f"--examples must be at least 1, got {config.examples}: 0 examples would check nothing")
+    if config.seconds is not None and not config.seconds > 0:
+        raise LevcheckError(f"--seconds must be positive, got {config.seconds}")
+    if config.steps_per_example is not None and config.steps_per_example < 1:
+        raise LevcheckError(f"--steps must be at least 1, got {config.steps_per_example}")
     total = config.examples if config.examples is not None else (None if config.seconds else prof.examples)
     steps_per_example = config.steps_per_example or prof.steps_per_example
     artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
     funding = dict(DEFAULT_FUNDING)
     session = Session(config.params, MACHINE_ACTORS, funding, config.backend, artifacts)
     recorder = Recorder()
-    machine = make_machine(session, recorder)
     start = time.perf_counter()
+    deadline = start + config.seconds if config.seconds is not None else None
+    cut = {"time": False, "done": False}
+    generated: dict[str, int | None] = {"to_failure": None}  # examples generated up to the first failure
+    base = make_machine(session, recorder)
+
+    class Bounded(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            if recorder.failing_steps is not None and generated["to_failure"] is None:
+                generated["to_failure"] = recorder.examples  # the failing one was the last generated
+            # The cut is decided before an example starts, so "examples" counts whole examples only.
+            # A cut example (and every later one) runs no step: the machine's rules are no-ops once
+            # recorder.deadline has passed, and Hypothesis finishes the batch quickly. (Raising here
+            # instead would make Hypothesis report flaky data generation.) While a failure is being
+            # shrunk (failing_steps set) the machine ignores the deadline, so shrinking is unaffected.
+            if not cut["done"] and recorder.failing_steps is None:
+                if total is not None and recorder.examples >= total:
+                    cut["done"] = True
+                elif deadline is not None and time.perf_counter() >= deadline:
+                    cut["done"] = cut["time"] = True
+            if cut["done"] and recorder.failing_steps is None:
+                recorder.deadline = float("-inf")
+                RuleBasedStateMachine.__init__(self)  # not the base's: no session reset, not counted
+                self.s = session
+                self.steps = []
+                return
+            super().__init__()
+
+    machine = Bounded
     cpu_start = time.process_time()
     recorder.started = start
-    recorder.deadline = start + config.seconds if config.seconds is not None else None
+    recorder.deadline = None  # rules never turn into no-ops: a cut example would not replay from its seed
     batches = 0
     try:
         while True:
             done = recorder.examples
             if total is not None and done >= total:
                 break
-            if config.seconds is not None and time.perf_counter() - start >= config.seconds:
+            if deadline is not None and time.perf_counter() >= deadline:
+                cut["time"] = True
                 break
-            n = prof.batch if total is None else min(prof.batch, total - done)
-            # A time-bounded run skips Hypothesis's shrinking (unbounded in time) and relies on the
-            # deterministic, capped concrete-step minimizer; rules turn into no-ops at the deadline.
-            shrink = config.shrink and config.seconds is None
-            phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
+            # The same settings for every batch (a smaller last batch would draw other examples).
+            phases = [Phase.generate, Phase.shrink] if config.shrink else [Phase.generate]
             s = settings(
-                max_examples=n,
+                max_examples=prof.batch,
                 stateful_step_count=steps_per_example,
                 deadline=None,
                 database=None,
@@ -191,14 +236,19 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
                 if recorder.failing_steps is None:
                     raise
                 break
+            if cut["done"] or recorder.examples == done:  # cut, or Hypothesis ran nothing: stop rather than spin
+                break
     finally:
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
+    if recorder.failing_steps is not None and generated["to_failure"] is None:
+        generated["to_failure"] = recorder.examples
     result = FuzzResult(
         seed=config.seed,
         profile=prof.name,
         status="failed" if recorder.failing_steps is not None else "passed",
-        examples=recorder.examples,
+        # generated examples (shrinking replays are not examples): what `reproduce` passes to --examples
+        examples=generated["to_failure"] if generated["to_failure"] is not None else recorder.examples,
         steps=recorder.steps_total,
         seconds=elapsed,
         steps_to_failure=recorder.steps_to_first_failure,
@@ -206,7 +256,14 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         cpu_seconds=cpu,
         batches=batches,
         coverage=dict(recorder.coverage),
+        cut_by_time=cut["time"] and recorder.failing_steps is None,
+        steps_per_example=steps_per_example,
     )
+    if recorder.steps_total == 0 and recorder.failing_steps is None:
+        session.close()
+        raise LevcheckError(
+            f"the fuzz campaign ran 0 differential steps ({recorder.examples} example(s) in {elapsed:.2f}s): nothing was checked; "
+            "give it more --examples or --seconds")
     if recorder.failing_steps is not None:
         steps, replays = minimize(session, list(recorder.failing_steps))
         result.notes.append(f"minimized {len(recorder.failing_steps)} -> {len(steps)} step(s) in {replays} replay(s)")

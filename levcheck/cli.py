@@ -6,10 +6,12 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import traceback
 from types import ModuleType
 
 from . import __version__, commands
 from levcheck.specs.params import ParamError
+from levcheck.specs.scenario import ScenarioError
 
 from .errors import LevcheckError
 from .exitcodes import EXIT_CODE_HELP, ExitCode
@@ -31,15 +33,22 @@ def make_parser(mods: list[ModuleType]) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"levcheck {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the full traceback of an unexpected error")
+    # --debug is accepted after the subcommand too; SUPPRESS keeps the top-level value when absent
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for mod in mods:
-        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP, epilog=EXIT_CODE_HELP)
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP, epilog=EXIT_CODE_HELP, parents=[debug])
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The one error boundary: bad input is one line and exit 2, the unexpected is one line and
+    exit 2 (the traceback with --debug), an interrupt exit 3. Never a traceback with exit 1, which
+    would read as a counterexample."""
     parser = make_parser(discover())
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -47,12 +56,27 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.ERROR)
     try:
         return int(args._run(args))
-    except (LevcheckError, ParamError) as exc:  # bad input: say what is wrong, exit 2
-        print(f"levcheck {args.command}: error: {exc}", file=sys.stderr)
-        return int(ExitCode.ERROR)
+    except (LevcheckError, ParamError, ScenarioError) as exc:  # bad input: say what is wrong
+        return _error(args, str(exc), exc)
+    except OSError as exc:  # an unwritable folder, a missing file, a full disk
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _error(args, f"{exc.strerror or exc}{where}: check the path exists and is writable", exc)
     except KeyboardInterrupt:
         print(f"levcheck {args.command}: interrupted", file=sys.stderr)
         return int(ExitCode.TIMEOUT)
+    except Exception as exc:  # a bug in levcheck or a tool: still one line, still "could not run"
+        return _error(args, f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", exc)
+
+
+def _error(args: argparse.Namespace, message: str, exc: BaseException) -> int:
+    if getattr(args, "debug", False):
+        traceback.print_exception(exc, file=sys.stderr)
+    first = message.strip().splitlines() or [type(exc).__name__]
+    # one line: multi-line messages (compile errors) follow indented
+    print(f"levcheck {args.command}: error: {first[0]}", file=sys.stderr)
+    for line in first[1:]:
+        print(f"  {line}", file=sys.stderr)
+    return int(ExitCode.ERROR)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ MAX_MINT_REDEEM_FEE_BPS = 500
 MAX_SLIPPAGE_CAP_BPS = 1_000
 MAX_POOL_FEE_BPS = 100
 MIN_FALLBACK_SECONDS = 3_600
+UINT256_MAX = 2**256 - 1
 
 
 class ParamError(ValueError):
@@ -78,6 +79,9 @@ class MarketParams:
             raise ParamError(f"InvalidFee: pool_fee_bps must be in 0..{MAX_POOL_FEE_BPS}, got {self.pool_fee_bps}")
         if not (0 <= self.protocol_share_bps <= BPS):
             raise ParamError(f"InvalidFee: protocol_share_bps must be in 0..{BPS}, got {self.protocol_share_bps}")
+        if not self.series:
+            raise ParamError("series is empty: a market needs at least one series (e.g. [[series]] is_long = true); "
+                             "with none, every per-series obligation would be skipped")
         if not (0 <= self.floor_bps <= BPS):
             raise ParamError(f"InvalidFloor: floor_bps must be in 0..{BPS} (100%), got {self.floor_bps}")
         if self.initial_price <= 0:
@@ -98,6 +102,8 @@ class MarketParams:
         series = raw.pop("series", None)
         kwargs = {k: _as_int(k, v) for k, v in raw.items()}
         if series is not None:
+            if not isinstance(series, (list, tuple)):
+                raise ParamError(f"series must be a list of tables ([[series]]), got {type(series).__name__}")
             kwargs["series"] = tuple(_series_from_dict(s) for s in series)
         params = cls(**kwargs)
         params.validate()
@@ -105,8 +111,18 @@ class MarketParams:
 
 
 def _as_int(name: str, value: object) -> int:
+    """An integer the contracts can hold: a uint256 (every parameter is unsigned on chain)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParamError(f"{name} must be an integer (WAD-scaled where it is a leverage, price or amount), got {value!r}")
+    if not 0 <= value <= UINT256_MAX:
+        raise ParamError(f"{name} must be a uint256 (0 .. 2**256-1), got {value}")
+    return value
+
+
+def _as_bool(name: str, value: object) -> bool:
+    """A real boolean: `bool("false")` is True, so strings and numbers are refused, not coerced."""
+    if not isinstance(value, bool):
+        raise ParamError(f"{name} must be true or false (a boolean, not {type(value).__name__} {value!r})")
     return value
 
 
@@ -117,7 +133,7 @@ def _series_from_dict(raw: dict) -> SeriesParams:
     unknown = set(raw) - known
     if unknown:
         raise ParamError(f"unknown series parameter(s) {sorted(unknown)}; known: {sorted(known)}")
-    kwargs = {k: (bool(v) if k == "is_long" else _as_int(k, v)) for k, v in raw.items()}
+    kwargs = {k: (_as_bool(k, v) if k == "is_long" else _as_int(k, v)) for k, v in raw.items()}
     return SeriesParams(**kwargs)
 
 

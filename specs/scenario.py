@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from levcheck.specs.params import BUNDLED, MarketParams, ParamError
+from levcheck.specs.params import BUNDLED, UINT256_MAX, MarketParams, ParamError
 
 FORMAT = "levcheck-scenario"
 FORMAT_VERSION = 1
@@ -63,6 +63,9 @@ ACTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "inject": (("base", "quote"), {}),
 }
 DEFAULT_ACTOR = {"set_price": "oracle-keeper"}
+FALLBACK_ACTOR = "keeper1"  # who sends a step that names no actor (levcheck.chain.driver.actor_of)
+SYSTEM_ACCOUNTS = ("deployer", "oracle-keeper")  # accounts every deployment has besides the actors
+CONTRACT_LABELS = ("QUOTE", "BASE", "oracle", "pool", "reserve")  # plus "series0", "series1", ...
 STRING_ARGS = {"series", "token", "to", "token_in"}
 
 
@@ -164,19 +167,27 @@ def _levcheck_version() -> str:
 
 
 def _as_int(what: str, value: Any) -> int:
+    """A uint256: every amount, price, time and parameter is unsigned on chain, so a negative value
+    or one of 2**256 or more is refused here rather than as a traceback from the ABI encoder."""
     if isinstance(value, bool):
         raise ScenarioError(f"{what}: expected an integer, got {value!r}")
     if isinstance(value, int):
-        return value
-    if isinstance(value, (str, float)):
+        n = value
+    elif isinstance(value, (str, float)):
         try:
             d = Decimal(str(value))
         except InvalidOperation:
             raise ScenarioError(f"{what}: expected an integer, got {value!r}") from None
-        if d != d.to_integral_value():
+        if not d.is_finite() or d != d.to_integral_value():
             raise ScenarioError(f"{what}: {value!r} is not a whole number of wei")
-        return int(d)
-    raise ScenarioError(f"{what}: expected an integer, got {value!r}")
+        n = int(d)
+    else:
+        raise ScenarioError(f"{what}: expected an integer, got {value!r}")
+    if n < 0:
+        raise ScenarioError(f"{what}: {value!r} is negative; amounts, prices and times are unsigned (uint256)")
+    if n > UINT256_MAX:
+        raise ScenarioError(f"{what}: {value!r} does not fit in a uint256 (max 2**256-1)")
+    return n
 
 
 def _human(v: Any) -> str:
@@ -212,9 +223,18 @@ def loads(text: str, source: str = "<string>") -> Scenario:
     if not isinstance(steps_raw, list):
         raise ScenarioError(f"{source}: \"steps\" must be a list")
     steps = [Step.from_json(s, i) for i, s in enumerate(steps_raw)]
-    funding = {k: _as_int(f"funding.{k}", v) for k, v in raw.get("funding", DEFAULT_FUNDING).items()}
-    actors = tuple(raw.get("actors", DEFAULT_ACTORS))
-    return Scenario(
+    funding_raw = raw.get("funding", DEFAULT_FUNDING)
+    if not isinstance(funding_raw, dict) or set(funding_raw) - {"QUOTE", "BASE"}:
+        raise ScenarioError(f"{source}: \"funding\" must be an object with QUOTE and/or BASE amounts, got {funding_raw!r}")
+    funding = {k: _as_int(f"{source}: funding.{k}", v) for k, v in funding_raw.items()}
+    actors_raw = raw.get("actors", list(DEFAULT_ACTORS))
+    if not isinstance(actors_raw, list) or not all(isinstance(a, str) and a for a in actors_raw):
+        raise ScenarioError(f"{source}: \"actors\" must be a list of names, got {actors_raw!r}")
+    actors = tuple(actors_raw)
+    reserved = set(actors) & {*SYSTEM_ACCOUNTS, *CONTRACT_LABELS, *_series_labels(params)}
+    if reserved or len(set(actors)) != len(actors):
+        raise ScenarioError(f"{source}: actor names must be unique and not a contract or system label; bad: {sorted(reserved) or actors}")
+    sc = Scenario(
         params=params,
         steps=steps,
         actors=actors,
@@ -224,6 +244,30 @@ def loads(text: str, source: str = "<string>") -> Scenario:
         expect=raw.get("expect"),
         levcheck_version=str(raw.get("levcheck_version", "")),
     )
+    check_names(sc, source)
+    return sc
+
+
+def _series_labels(params: MarketParams) -> tuple[str, ...]:
+    return tuple(f"series{i}" for i in range(len(params.series)))
+
+
+def check_names(sc: Scenario, source: str = "<scenario>") -> None:
+    """Every actor, series, token and recipient a step names exists in the scenario's deployment:
+    a typo is a ScenarioError naming the step and the known names, not a KeyError mid-replay."""
+    series = _series_labels(sc.params)
+    senders = (*sc.actors, *SYSTEM_ACCOUNTS)
+    tokens = ("QUOTE", "BASE", *series)
+    recipients = (*sc.actors, *SYSTEM_ACCOUNTS, *CONTRACT_LABELS, *series)
+    for i, step in enumerate(sc.steps):
+        who = step.actor or DEFAULT_ACTOR.get(step.action, FALLBACK_ACTOR)
+        if who not in senders:
+            how = "" if step.actor else f" (a step without \"actor\" is sent by {who!r})"
+            raise ScenarioError(f"{source}: step {i} ({step.action}): unknown actor {who!r}{how}; the scenario's actors are {list(sc.actors)}")
+        for name, known, what in (("series", series, "series"), ("token", tokens, "token"), ("token_in", ("QUOTE", "BASE"), "token"),
+                                  ("to", recipients, "recipient")):
+            if name in step.args and step.args[name] not in known:
+                raise ScenarioError(f"{source}: step {i} ({step.action}): unknown {what} {step.args[name]!r}; known: {', '.join(known)}")
 
 
 def load(path: str | Path) -> Scenario:

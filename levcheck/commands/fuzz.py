@@ -15,7 +15,8 @@ HELP = "differential fuzzing: model vs EVM after every step, invariants on both 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="campaign seed (default: random; always printed). Same seed, same run")
     p.add_argument("--examples", type=int, default=None, help="number of examples (default: the profile's)")
-    p.add_argument("--seconds", type=float, default=None, help="time budget; stops after the batch in which it runs out")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="time budget, checked between examples; the run prints the --examples that reproduce it")
     p.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev", help="budget and sequence length (default: dev)")
     p.add_argument("--steps", type=int, default=None, help="rules per example (default: the profile's)")
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON); default: the bundled set")
@@ -26,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     from levcheck.fuzz.api import FuzzConfig, run_fuzz
-    from levcheck.chain.build import build_contracts
+    from levcheck.chain.verified import build_verified
     from levcheck.specs.params import params_or_bundled
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         seconds=args.seconds,
         steps_per_example=args.steps,
         params=params,
-        artifacts=build_contracts(args.contracts),
+        artifacts=build_verified(args.contracts),
         out_dir=Path(args.out),
     )
     result = run_fuzz(cfg)
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"scenario written to {result.scenario_path}; replay it with: levcheck replay {result.scenario_path}")
         else:
             print("passed: model and EVM agree on every step; no invariant violated")
-        print(f"seed {seed} (rerun: levcheck fuzz --seed {seed} --profile {args.profile}"
-              + (f" --examples {args.examples}" if args.examples is not None else "") + ")")
+        cut = "; cut by --seconds" if result.cut_by_time else ""
+        print(f"seed {seed}{cut} (rerun exactly: {result.reproduce}"
+              + (f" --params {args.params}" if args.params else "") + (f" --contracts {args.contracts}" if args.contracts != "contracts" else "") + ")")
     return ExitCode.FAILED if result.failed else ExitCode.PASS

@@ -5,26 +5,7 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..exitcodes import ExitCode
-
-
-@enum.unique
-class Status(str, enum.Enum):
-    PASS = "pass"
-    FAIL = "fail"  # a counterexample, a finding, a failing replay
-    ERROR = "error"  # could not run
-    TIMEOUT = "timeout"  # timeout, solver unknown, budget exhausted
-    SKIPPED = "skipped"  # not run (by --only/--skip, or an earlier stage made it moot)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        return {
-            Status.PASS: ExitCode.PASS,
-            Status.FAIL: ExitCode.FAILED,
-            Status.ERROR: ExitCode.ERROR,
-            Status.TIMEOUT: ExitCode.TIMEOUT,
-            Status.SKIPPED: ExitCode.PASS,
-        }[self]
+from ..exitcodes import ExitCode, Status  # noqa: F401  (Status re-exported: the one vocabulary)
 
 
 @dataclass
@@ -91,11 +72,9 @@ class CheckSummary:
 
 
 def stage_status(cases: list[Case], ran: bool = True) -> Status:
-    """A stage is as bad as its worst case: error > fail > timeout > pass."""
+    """A stage is as bad as its worst case: error > fail > timeout > pass. A stage that ran and
+    checked nothing (no case, or every case skipped) is an error: a green must mean it was checked."""
     if not ran:
         return Status.SKIPPED
-    codes = {c.status for c in cases}
-    for s in (Status.ERROR, Status.FAIL, Status.TIMEOUT):
-        if s in codes:
-            return s
-    return Status.PASS
+    worst = Status.worst({c.status for c in cases})
+    return Status.ERROR if worst is Status.SKIPPED else worst
