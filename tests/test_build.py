@@ -74,3 +74,33 @@ def test_help_lists_subcommands_and_exit_codes(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "build" in out and "exit codes: 0 pass; 1 counterexample or finding; 2 error" in out
+
+
+def test_build_and_analyze_share_one_cache_entry(tmp_path):
+    """One compile, one cache: after `build`, Slither's compile is a cache hit on the same entry."""
+    from levcheck.analysis.compile import crytic_compile_for
+    from levcheck.chain.build import CACHE_DIR, collect_sources, compile_output
+
+    (tmp_path / "C.sol").write_text("pragma solidity 0.8.28; contract C { uint256 public z = %d; }" % (os.getpid() + 7))
+    before = set(CACHE_DIR.glob("*.json")) if CACHE_DIR.is_dir() else set()
+    art = build_contracts(tmp_path)
+    assert not art.from_cache
+    entries = set(CACHE_DIR.glob("*.json")) - before
+    assert len(entries) == 1
+    _, cached = crytic_compile_for(tmp_path)
+    assert cached, "analyze recompiled what build had cached"
+    assert set(CACHE_DIR.glob("*.json")) - before == entries
+    assert compile_output(collect_sources(tmp_path))[2]
+
+
+@pytest.mark.parametrize("content", ["{}", '{"sources": {}, "contracts": {}}', "{torn"])
+def test_a_cache_entry_that_does_not_cover_every_source_is_recompiled(tmp_path, content):
+    from levcheck.chain.build import CACHE_DIR
+
+    (tmp_path / "D.sol").write_text("pragma solidity 0.8.28; contract D { uint256 public w = %d; }" % len(content))
+    before = set(CACHE_DIR.glob("*.json")) if CACHE_DIR.is_dir() else set()
+    build_contracts(tmp_path)
+    (entry,) = set(CACHE_DIR.glob("*.json")) - before or [e for e in CACHE_DIR.glob("*.json") if "D.sol" in e.read_text()][:1]
+    entry.write_text(content)
+    art = build_contracts(tmp_path)
+    assert not art.from_cache and list(art) == ["D"]

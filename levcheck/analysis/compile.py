@@ -1,16 +1,14 @@
 """Compile a contracts tree for Slither through the project's solc, with a content-hash cache.
 
-Slither never runs a compiler itself here: the standard-JSON output (from `bin/solc`, the npm solc-js
-pinned by levcheck/chain/build.py, with build.py's settings: paris, optimizer 200 runs) is cached under
-`.levcheck-cache/analysis/` and handed to crytic-compile through a platform that only parses it. So the
-venv's solc-select `solc` can never run, and a warm run costs no node process at all.
+Slither never runs a compiler itself here: the standard-JSON output comes from the project's one
+compile and cache (`levcheck.chain.build.compile_output`: `bin/solc`, the npm solc-js it pins, its
+settings) and is handed to crytic-compile through a platform that only parses it. So the venv's
+solc-select `solc` can never run, `build` and `analyze` share one cache entry, and a warm run costs no
+node process at all.
 """
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
-import os
 from pathlib import Path
 
 from crytic_compile import CryticCompile
@@ -20,8 +18,6 @@ from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_s
 
 from ..chain import build
 from ..errors import CompileError
-
-CACHE_DIR = build.ROOT / ".levcheck-cache" / "analysis"
 
 
 def collect(src: str | Path) -> dict[str, str]:
@@ -40,28 +36,6 @@ def _key(path: Path) -> str:
         return path.resolve().relative_to(build.ROOT).as_posix()
     except ValueError:
         return path.resolve().as_posix()
-
-
-def compile_output(sources: dict[str, str], use_cache: bool = True) -> tuple[dict, dict, bool]:
-    """(standard-JSON input, output, from_cache); raises CompileError with `file:line: message`."""
-    std_input = build.standard_json_input(sources)
-    blob = json.dumps(std_input, sort_keys=True).encode()
-    key = hashlib.sha256(blob + build.SOLC_VERSION.encode()).hexdigest()
-    cached = CACHE_DIR / f"{key}.json"
-    if use_cache and cached.is_file():
-        try:
-            return std_input, json.loads(cached.read_text()), True
-        except json.JSONDecodeError:
-            cached.unlink(missing_ok=True)
-    output = build.run_solc(std_input)
-    errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
-    if errors:
-        raise CompileError("\n".join(build._format_error(e, sources) for e in errors))
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(output))
-    tmp.replace(cached)
-    return std_input, output, False
 
 
 class _Precompiled(SolcStandardJson):
@@ -89,5 +63,5 @@ class _Precompiled(SolcStandardJson):
 
 def crytic_compile_for(src: str | Path, use_cache: bool = True) -> tuple[CryticCompile, bool]:
     sources = collect(src)
-    std_input, output, cached = compile_output(sources, use_cache)
+    std_input, output, cached = build.compile_output(sources, use_cache)
     return CryticCompile(_Precompiled(std_input, output), cwd=str(build.ROOT)), cached

@@ -126,24 +126,48 @@ def build_contracts(
     sources = collect_sources(src_dir)
     if extra_sources:
         sources.update(extra_sources)
+    std_input, output, from_cache = compile_output(sources, use_cache)
+    return _artifacts(output, sources, std_input, from_cache)
+
+
+def compile_output(sources: Mapping[str, str], use_cache: bool = True) -> tuple[dict, dict, bool]:
+    """The project's one compile and one cache: (standard-JSON input, solc output, from_cache) for
+    `sources`, keyed by a hash of the sources, the settings and the compiler version. `build`,
+    `analyze` (Slither through crytic-compile) and every other stage read the same entry. A cache
+    entry that does not cover every source (torn, truncated, or hand-edited) is recompiled.
+    Raises CompileError with `file:line: message` for every error."""
     std_input = standard_json_input(sources)
     blob = json.dumps(std_input, sort_keys=True).encode()
     key = hashlib.sha256(blob + SOLC_VERSION.encode()).hexdigest()
     cached = CACHE_DIR / f"{key}.json"
     if use_cache and cached.is_file():
         try:
-            return _artifacts(json.loads(cached.read_text()), sources, std_input, from_cache=True)
-        except (json.JSONDecodeError, KeyError):
-            cached.unlink(missing_ok=True)  # a torn cache file: recompile
+            output = json.loads(cached.read_text())
+            if _covers(output, sources):
+                return std_input, output, True
+        except json.JSONDecodeError:
+            pass
+        cached.unlink(missing_ok=True)  # torn or incomplete: recompile
     output = run_solc(std_input)
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompileError("\n".join(_format_error(e, sources) for e in errors))
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(output))
-    tmp.replace(cached)
-    return _artifacts(output, sources, std_input, from_cache=False)
+    if not _covers(output, sources):
+        raise CompileError(f"solc returned no output for {sorted(set(sources) - set(output.get('sources', {})))}")
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(output))
+        tmp.replace(cached)
+    except OSError:  # a read-only checkout: compile every time rather than fail
+        pass
+    return std_input, output, False
+
+
+def _covers(output: dict, sources: Mapping[str, str]) -> bool:
+    """Every source unit has an AST, and at least one contract was compiled."""
+    units = output.get("sources", {})
+    return all(k in units for k in sources) and any(output.get("contracts", {}).values())
 
 
 def compiler_warnings(src_dir: str | Path = "contracts") -> list[str]:
