@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._run(args))
     except (LevcheckError, ParamError, ScenarioError) as exc:  # bad input: say what is wrong
         return _error(args, str(exc), exc)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to it
+        return int(ExitCode.ERROR)
     except OSError as exc:  # an unwritable folder, a missing file, a full disk
         where = f" ({exc.filename})" if exc.filename else ""
         return _error(args, f"{exc.strerror or exc}{where}: check the path exists and is writable", exc)

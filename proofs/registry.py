@@ -1,8 +1,10 @@
 """All obligations for a parameter set, and the in-process entry point for `levcheck check`."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from levcheck.errors import LevcheckError
 from levcheck.specs.params import BUNDLED, MarketParams
 
 from . import band, decay, fees, floor
@@ -59,15 +61,30 @@ def run_proofs(
     dump_smt: str | Path | None = None,
     scenario_dir: str | Path | None = None,
     only: str | None = None,
+    deadline: float | None = None,
 ) -> list[ObligationResult]:
     """Decide every obligation for `params` (those whose id starts with `only`, if given). An
-    obligation closed from lemmas is proved only if each of its lemmas is."""
-    obs = [ob for ob in obligations(params) if only is None or ob.id.startswith(only)]
+    obligation closed from lemmas is proved only if each of its lemmas is. `deadline` (a
+    time.monotonic() value) caps each query's timeout; obligations left when it passes are UNKNOWN.
+    Selecting no obligation is an error: it would "prove" nothing."""
+    every = obligations(params)
+    obs = [ob for ob in every if only is None or ob.id.startswith(only)]
+    if not obs:
+        families = sorted({ob.id.split(".")[0] for ob in every})
+        raise LevcheckError(f"--only {only!r} selects none of the {len(every)} obligations (ids start with "
+                            f"{', '.join(families)}; `levcheck prove --list` lists them)")
     results: dict[int, ObligationResult] = {}
     for ob in obs:
         for dep in [*getattr(ob, "lemmas", []), ob]:
             if id(dep) not in results:
-                results[id(dep)] = check(dep, timeout_s=timeout_s, dump_smt=dump_smt, scenario_dir=scenario_dir)
+                left = timeout_s if deadline is None else min(timeout_s, deadline - time.monotonic())
+                if left <= 0.05:
+                    results[id(dep)] = ObligationResult(
+                        id=dep.id, family=dep.family, statement=dep.statement, status=Status.UNKNOWN, seconds=0.0,
+                        domain=dep.domain.value, assumptions=dep.assumptions, relaxation=dep.relaxation,
+                        invariants=dep.invariants, reason="not run: the time budget ran out")
+                    continue
+                results[id(dep)] = check(dep, timeout_s=left, dump_smt=dump_smt, scenario_dir=scenario_dir)
         _close(ob, results)
     return [results[id(ob)] for ob in obs]
 

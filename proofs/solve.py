@@ -152,7 +152,13 @@ def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_a
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"; {ob.id} ({domain.value} encoding): {ob.statement}\n" + to_smt2(named, logic))
         smt_file = str(path)
+    t_check = time.perf_counter()
     answer = solver.check()
+    if answer == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard") \
+            and time.perf_counter() - t_check < 0.95 * timeout_s:
+        # Z3's own SIGINT handler cancels the query and returns `unknown`: Ctrl-C must stop the run,
+        # not read as one undecided obligation. (A timeout reports "timeout", and takes the full time.)
+        raise KeyboardInterrupt
     core = sorted(trackers.get(str(c), str(c)) for c in solver.unsat_core()) if answer == z3.unsat else []
     return answer, solver, env, core, smt_file
 

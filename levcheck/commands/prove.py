@@ -5,6 +5,7 @@ import argparse
 import json
 import time
 
+from ..errors import LevcheckError
 from ..exitcodes import ExitCode
 
 NAME = "prove"
@@ -14,12 +15,19 @@ HELP = ("prove every obligation (band, floor, fees, decay) for a parameter set: 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON) to prove; default: the bundled set")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per obligation (default: 10)")
+    p.add_argument("--timeout", type=_positive, default=10.0, help="seconds per obligation (default: 10)")
     p.add_argument("--only", default=None, help="only obligations whose id starts with this (e.g. band.restore)")
     p.add_argument("--dump-smt", metavar="DIR", default=None, help="write each query as DIR/<id>.<encoding>.smt2 with named assertions")
     p.add_argument("--out", default="levcheck-out/proofs", help="where counterexample scenario files are written")
     p.add_argument("--list", action="store_true", help="list the obligations (id, statement, assumptions) and exit")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def exit_code(results: list) -> ExitCode:
@@ -39,10 +47,12 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     params = params_or_bundled(args.params)
     if args.list:
-        for ob in obligations(params):
-            if args.only is None or ob.id.startswith(args.only):
-                print(f"{ob.id}\n  {ob.statement}\n  domain: {'; '.join(ob.assumptions)}"
-                      + (f"\n  relaxation: {ob.relaxation}" if ob.relaxation else ""))
+        chosen = [ob for ob in obligations(params) if args.only is None or ob.id.startswith(args.only)]
+        if not chosen:
+            raise LevcheckError(f"--only {args.only!r} selects no obligation; `levcheck prove --list` lists them")
+        for ob in chosen:
+            print(f"{ob.id}\n  {ob.statement}\n  domain: {'; '.join(ob.assumptions)}"
+                  + (f"\n  relaxation: {ob.relaxation}" if ob.relaxation else ""))
         return ExitCode.PASS
     t0 = time.perf_counter()
     results = run_proofs(params, timeout_s=args.timeout, dump_smt=args.dump_smt, scenario_dir=args.out, only=args.only)
