@@ -183,3 +183,25 @@ def test_triage_needs_a_reason(tmp_path):
 def test_checked_in_triage_has_a_reason_for_every_entry():
     entries = load_triage(Path(__file__).resolve().parent.parent / "slither-triage.toml")
     assert entries and all(e.reason for e in entries)
+
+
+def test_every_sarif_log_comes_from_one_writer(bundled):
+    """analyze's log and check's log: one $schema, a real informationUri on every tool, and a
+    partialFingerprints entry on every result, stable from run to run."""
+    from levcheck import sarif
+    from levcheck.report.results import Case, CheckSummary, Location, StageResult, Status
+    from levcheck.report.writers import sarif_run
+
+    loc = Location("contracts/LeveragedToken.sol", 10, "LeveragedToken", "rebalance")
+    fuzz = StageResult("fuzz", Status.FAIL, cases=[Case("band.restoration", "fuzz", Status.FAIL, "missed by 3 wei", location=loc)])
+    summary = CheckSummary("0", "now", 1.0, 10.0, Status.FAIL, 1, False, [fuzz])
+    runs = to_sarif(bundled)["runs"] + [sarif_run(summary)]
+    assert to_sarif(bundled)["$schema"] == sarif.SCHEMA
+    for run in runs:
+        uri = run["tool"]["driver"]["informationUri"]
+        assert uri.startswith("https://") and "example" not in uri
+        assert run["results"] and all(sarif.FINGERPRINT_KEY in r["partialFingerprints"] for r in run["results"])
+    again = sarif_run(CheckSummary("0", "later", 2.0, 10.0, Status.FAIL, 1, False, [
+        StageResult("fuzz", Status.FAIL, cases=[Case("band.restoration", "fuzz", Status.FAIL, "missed by 9 wei", location=loc)])]))
+    assert again["results"][0]["partialFingerprints"] == runs[-1]["results"][0]["partialFingerprints"]
+    _validator().validate(sarif.log(runs))

@@ -1,77 +1,43 @@
-"""SARIF 2.1.0 for code-scanning UIs: one run, one rule per detector that ran, accepted findings as
-externally suppressed results (with the triage reason), stale triage entries as notifications."""
+"""`analyze` as a SARIF run (through the one writer, `levcheck.sarif`): one rule per detector that ran
+(Slither's and levcheck's, told apart by the `levcheck` property), accepted findings as externally
+suppressed results (with the triage reason), stale triage entries as notifications."""
 from __future__ import annotations
 
-import json
-
-from .. import __version__
+from .. import __version__, sarif
 from .model import AnalysisResult, Finding
 
-SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"High": "error", "Medium": "warning", "Low": "note", "Informational": "note", "Optimization": "note"}
 
 
-def to_sarif(r: AnalysisResult) -> dict:
-    rules = []
-    index: dict[str, int] = {}
-    for d in r.detectors:
-        index[d.id] = len(rules)
-        rules.append(
-            {
-                "id": d.id,
-                "name": d.title or d.id,
-                "shortDescription": {"text": d.help},
-                "fullDescription": {"text": d.description or d.help},
-                "help": {"text": d.recommendation or d.help},
-                "defaultConfiguration": {"level": _LEVEL.get(d.impact, "warning")},
-                "properties": {"impact": d.impact, "confidence": d.confidence, "levcheck": d.project},
-            }
-        )
-    results = [_result(f, index) for f in r.findings]
+def to_sarif_run(r: AnalysisResult) -> dict:
+    rules = [
+        sarif.rule(d.id, d.title or d.id, d.help, d.description or d.help, d.recommendation or d.help,
+                   _LEVEL.get(d.impact, "warning"), {"impact": d.impact, "confidence": d.confidence, "levcheck": d.project})
+        for d in r.detectors
+    ]
+    index = {d.id: i for i, d in enumerate(r.detectors)}
     notifications = [
-        {
-            "level": "warning",
-            "message": {
-                "text": f"stale triage entry #{e.index}: {e.detector} {e.contract}"
-                f"{'.' + e.function if e.function else ''} matches no finding"
-            },
-        }
+        {"level": "warning",
+         "message": {"text": f"stale triage entry #{e.index}: {e.detector} {e.contract}"
+                             f"{'.' + e.function if e.function else ''} matches no finding"}}
         for e in r.stale
     ]
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": {"name": "levcheck-analyze", "version": __version__, "rules": rules}},
-                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
-                "results": results,
-            }
-        ],
-    }
+    tool = sarif.tool("levcheck-analyze", __version__, sarif.homepage(), rules)
+    return sarif.run(tool, [_result(f, index) for f in r.findings], notifications)
+
+
+def to_sarif(r: AnalysisResult) -> dict:
+    return sarif.log([to_sarif_run(r)])
 
 
 def _result(f: Finding, index: dict[str, int]) -> dict:
     where = f"{f.contract}.{f.function}" if f.contract and f.function else (f.contract or "")
-    res: dict = {
-        "ruleId": f.detector,
-        "level": _LEVEL.get(f.impact, "warning"),
-        "message": {"text": f"{where}: {f.message}" if where else f.message},
-        "partialFingerprints": {"levcheckFinding/v1": f.fingerprint},
-        "properties": {"impact": f.impact, "confidence": f.confidence},
-    }
-    if f.detector in index:
-        res["ruleIndex"] = index[f.detector]
-    if f.file:
-        loc: dict = {"artifactLocation": {"uri": f.file}}
-        if f.line:
-            loc["region"] = {"startLine": f.line}
-        res["locations"] = [{"physicalLocation": loc}]
-    if f.accepted is not None:
-        res["suppressions"] = [{"kind": "external", "justification": f.accepted}]
-    return res
+    return sarif.result(
+        f.detector, _LEVEL.get(f.impact, "warning"), f"{where}: {f.message}" if where else f.message, f.fingerprint,
+        [sarif.location(f.file, f.line)] if f.file else None, index.get(f.detector), f.accepted,
+        {"impact": f.impact, "confidence": f.confidence},
+    )
 
 
 def write_sarif(r: AnalysisResult, path: str) -> None:
-    with open(path, "w") as fh:
-        json.dump(to_sarif(r), fh, indent=2)
+    sarif.write(path, [to_sarif_run(r)])

@@ -6,9 +6,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from .. import __version__, sarif
 from .results import Case, CheckSummary, Status
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def write_json(summary: CheckSummary, path: Path) -> None:
@@ -64,32 +63,19 @@ def sarif_run(summary: CheckSummary) -> dict[str, Any]:
             if case.status not in (Status.FAIL, Status.ERROR, Status.TIMEOUT):
                 continue
             rule_id = f"levcheck.{stage.name}.{case.id}"
-            rules.setdefault(rule_id, {
-                "id": rule_id,
-                "name": case.id,
-                "shortDescription": {"text": f"{stage.name}: {case.id}"},
-                "fullDescription": {"text": case.details.get("statement", case.message) or case.id},
-            })
-            result: dict[str, Any] = {
-                "ruleId": rule_id,
-                "level": "error" if case.status is not Status.TIMEOUT else "warning",
-                "message": {"text": f"{case.status.value}: {case.message}" + (f" (replay: {case.artifact})" if case.artifact else "")},
-            }
-            if case.location:
-                result["locations"] = [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": case.location.file},
-                        "region": {"startLine": max(case.location.line, 1)},
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": f"{case.location.contract}.{case.location.function}", "kind": "function"}],
-                }]
-            results.append(result)
-    from .. import __version__
-
-    return {
-        "tool": {"driver": {"name": "levcheck", "version": __version__, "informationUri": "https://example.invalid/levcheck", "rules": list(rules.values())}},
-        "results": results,
-    }
+            level = "error" if case.status is not Status.TIMEOUT else "warning"
+            rules.setdefault(rule_id, sarif.rule(rule_id, case.id, f"{stage.name}: {case.id}",
+                                                 case.details.get("statement", case.message) or case.id, level=level))
+            loc = case.location
+            results.append(sarif.result(
+                rule_id, level,
+                f"{case.status.value}: {case.message}" + (f" (replay: {case.artifact})" if case.artifact else ""),
+                # the same rule failing at the same function is the same alert from run to run
+                sarif.fingerprint(rule_id, loc.file if loc else "", f"{loc.contract}.{loc.function}" if loc else ""),
+                [sarif.location(loc.file, loc.line, f"{loc.contract}.{loc.function}")] if loc else None,
+                rule_index=list(rules).index(rule_id),
+            ))
+    return sarif.run(sarif.tool("levcheck", __version__, sarif.homepage(), list(rules.values())), results)
 
 
 def write_sarif(summary: CheckSummary, path: Path, analysis_sarif: dict | None = None) -> None:
@@ -97,7 +83,7 @@ def write_sarif(summary: CheckSummary, path: Path, analysis_sarif: dict | None =
     counterexamples."""
     runs = list(analysis_sarif.get("runs", [])) if analysis_sarif else []
     runs.append(sarif_run(summary))
-    path.write_text(json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}, indent=2) + "\n")
+    sarif.write(path, runs)
 
 
 def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | None = None) -> None:
