@@ -13,7 +13,11 @@ from slither.detectors.abstract_detector import AbstractDetector, classification
 
 from ..chain import build
 from .compile import crytic_compile_for
+from levcheck.specs.write_sets import PROTOCOL_CONTRACTS
+
+from ..errors import CompileError
 from .detectors import PROJECT_DETECTORS
+from .detectors.base import spec_contracts
 from .model import DEFAULT_MIN_IMPACT, DEFAULT_TRIAGE, IMPACTS, AnalysisResult, DetectorInfo, Finding
 from .triage import apply_triage, load_triage
 
@@ -92,12 +96,20 @@ def run_analysis(
         {f.fingerprint: f for f in (_finding(r, project_ids) for r in raw)}.values(),
         key=lambda f: (IMPACTS.index(f.impact) if f.impact in IMPACTS else 9, f.detector, f.file or "", f.line or 0),
     )
+    contracts = sorted({c.name for c in sl.contracts if not c.is_interface})
+    if not contracts:
+        raise CompileError(f"{src_dir}: 0 contracts analysed (only interfaces, or an empty compilation{' from the cache' if cached else ''}); nothing was checked")
+    if Path(src_dir).is_dir():
+        missing = [c for c in PROTOCOL_CONTRACTS if c not in contracts]
+        if missing:
+            raise CompileError(f"{src_dir}: spec contract(s) {', '.join(missing)} not found (analysed: {', '.join(contracts)}); "
+                               "the spec-shape checks would pass vacuously: restore the file or point at the full tree")
+    findings += _uncovered(detectors, set(contracts))
     entries = load_triage(triage) if triage else []
     findings, stale = apply_triage(findings, entries)
-    contracts = sorted({c.name for c in sl.contracts if not c.is_interface})
     ran = {d.ARGUMENT for d, _ in detectors}
-    # Stale means "its detector ran on its contract and found nothing to accept".
-    stale = [e for e in stale if e.detector in ran and e.contract in contracts]
+    # Stale means "its detector ran and found nothing to accept" - also when its contract is gone.
+    stale = [e for e in stale if e.detector in ran]
     t4 = time.perf_counter()
     return AnalysisResult(
         src=str(src_dir),
@@ -108,6 +120,21 @@ def run_analysis(
         compile_cached=cached,
         seconds={"compile": t1 - t0, "slither": t2 - t1, "detect": t3 - t2, "total": t4 - t0},
     )
+
+
+def _uncovered(detectors: list[tuple[type[AbstractDetector], bool]], present: set[str]) -> list[Finding]:
+    """A finding per project detector that found none of the contracts it inspects: it checked nothing."""
+    wanted = spec_contracts()
+    out = []
+    for d, project in detectors:
+        names = wanted.get(d.ARGUMENT)
+        if project and names and not names & present:
+            message = (f"{d.ARGUMENT} checked nothing: none of its contracts ({', '.join(sorted(names))}) is in the "
+                       "analysed tree")
+            out.append(Finding(detector=d.ARGUMENT, impact="High", confidence="High", contract=None, function=None, file=None,
+                               line=None, message=message, project=True,
+                               fingerprint=hashlib.sha256(f"uncovered|{d.ARGUMENT}".encode()).hexdigest()[:16]))
+    return out
 
 
 _LOCATION = re.compile(r"\s*\([^()]*#\d+(?:-\d+)?\)")
