@@ -131,9 +131,10 @@ def replay(ob: Obligation, values: dict[str, Any], ar: Any = None) -> list[str] 
 
 
 def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_arith: Any,
-           pins: dict[str, int] | None = None) -> tuple[Any, Any, dict, list, str | None]:
+           pins: dict[str, int] | None = None, rlimit: int = 0) -> tuple[Any, Any, dict, list, str | None]:
     """One encoding of the query: (answer, solver, env, core names, smt file). `pins` fixes some
-    variables to values (a guided search for an integral counterexample near a relaxed model)."""
+    variables to values (a guided search for an integral counterexample near a relaxed model).
+    `rlimit` is the query's budget in Z3 resource units (0: none); `timeout_s` only guards the wall."""
     dob = ob if domain is ob.domain else _in_domain(ob, domain)
     named, _, env = build_query(dob, z3_arith(domain) if callable(z3_arith) else z3_arith)
     named += [(f"pin:{k}", env[k] == v) for k, v in (pins or {}).items() if k in env]
@@ -141,6 +142,8 @@ def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_a
     ctx = named[-1][1].ctx
     solver = z3.SolverFor(logic, ctx=ctx) if domain is Domain.REAL else z3.Solver(ctx=ctx)
     solver.set("timeout", max(1, int(timeout_s * 1000)))
+    if rlimit:
+        solver.set("rlimit", max(1, int(rlimit)))
     trackers = {}
     for name, e in named:
         t = z3.Bool(name, ctx)
@@ -154,13 +157,19 @@ def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_a
         smt_file = str(path)
     t_check = time.perf_counter()
     answer = solver.check()
-    if answer == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard") \
-            and time.perf_counter() - t_check < 0.95 * timeout_s:
-        # Z3's own SIGINT handler cancels the query and returns `unknown`: Ctrl-C must stop the run,
-        # not read as one undecided obligation. (A timeout reports "timeout", and takes the full time.)
-        raise KeyboardInterrupt
+    if answer == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard"):
+        # Z3 says "canceled" for its resource limit, its timeout and its own SIGINT handler alike. Ctrl-C
+        # must stop the run, not read as one undecided obligation: it is the cancel that is neither.
+        spent = _rlimit_count(solver)
+        if not (rlimit and spent >= rlimit) and time.perf_counter() - t_check < 0.95 * timeout_s:
+            raise KeyboardInterrupt
     core = sorted(trackers.get(str(c), str(c)) for c in solver.unsat_core()) if answer == z3.unsat else []
     return answer, solver, env, core, smt_file
+
+
+def _rlimit_count(solver: Any) -> int:
+    st = solver.statistics()
+    return int(st.get_key_value("rlimit count")) if "rlimit count" in st.keys() else 0
 
 
 def _in_domain(ob: Obligation, domain: Domain) -> Obligation:
@@ -180,16 +189,26 @@ def _schedule(ob: Obligation) -> list[tuple[Domain, float]]:
     return [(Domain.ROUNDED, 0.2), (Domain.INT, 0.2), (Domain.ROUNDED, 0.3), (Domain.INT, 1.0)]
 
 
+# An obligation's budget in Z3 resource units, shared by its encodings as `_schedule` says. The
+# verdict depends on it, not on the machine's speed or load: the slowest bundled obligation needs
+# ~0.41 M in one encoding (measured with z3-solver 5.4.1 here; `levcheck bench --toolchain` prints
+# the figures). Wall time only guards against a runaway query.
+RLIMIT = 3_000_000
+WALL_GUARD_S = 60.0
+
+
 def check(
     ob: Obligation,
-    timeout_s: float = 10.0,
+    timeout_s: float = WALL_GUARD_S,
     dump_smt: str | Path | None = None,
     z3_arith: Any = None,
     replay_arith: Any = None,
     scenario_dir: str | Path | None = None,
+    rlimit: int = RLIMIT,
 ) -> ObligationResult:
-    """Decide one obligation within `timeout_s` (shared by its encodings). `z3_arith` (an Arith, or
-    a callable domain -> Arith) and `replay_arith` substitute weakened arithmetics (tests)."""
+    """Decide one obligation within `rlimit` Z3 resource units (shared by its encodings), with
+    `timeout_s` of wall time as the outer guard. `z3_arith` (an Arith, or a callable domain -> Arith)
+    and `replay_arith` substitute weakened arithmetics (tests)."""
     t0 = time.perf_counter()
     res = ObligationResult(
         id=ob.id, family=ob.family, statement=ob.statement, status=Status.UNKNOWN, seconds=0.0,
@@ -201,16 +220,19 @@ def check(
             continue  # the relaxation already has a model: only the exact encoding can decide
         left = timeout_s - (time.perf_counter() - t0)
         if left <= 0.05:
-            reasons.append(f"{domain.value}: no time left")
+            reasons.append(f"{domain.value}: wall-clock guard of {timeout_s:g} s reached")
             break
-        answer, solver, env, core, smt_file = _solve(ob, domain, min(left, share * timeout_s), dump_smt, z3_arith)
+        answer, solver, env, core, smt_file = _solve(ob, domain, left, dump_smt, z3_arith, rlimit=int(share * rlimit))
         res.smt_file = smt_file or res.smt_file
         res.encoding = domain.value
         if answer == z3.unsat:
             res.status, res.core, res.reason = Status.PROVED, core, ""
             break
         if answer == z3.unknown:
-            reasons.append(f"{domain.value}: {solver.reason_unknown() or 'unknown'}")
+            why = solver.reason_unknown() or "unknown"
+            if why == "canceled" and _rlimit_count(solver) >= int(share * rlimit):
+                why = f"resource limit of {int(share * rlimit):,} units reached"
+            reasons.append(f"{domain.value}: {why}")
             continue
         model = solver.model()
         dob = _in_domain(ob, domain)
@@ -230,11 +252,11 @@ def check(
         res.values = {k: str(_value(model, x)) for k, x in env.items()}
         reasons.append(f"{domain.value}: model did not replay on the concrete formulas")
         if domain is Domain.ROUNDED and ob.search_margin and not ob.margin:  # a model with room to round
-            left = min(timeout_s - (time.perf_counter() - t0), 0.2 * timeout_s)
+            left = timeout_s - (time.perf_counter() - t0)
             if left > 0.05:
                 wide = copy.copy(ob)
                 wide.margin = ob.search_margin
-                answer, solver, wenv, _, _ = _solve(wide, Domain.ROUNDED, left, None, z3_arith)
+                answer, solver, wenv, _, _ = _solve(wide, Domain.ROUNDED, left, None, z3_arith, rlimit=int(0.2 * rlimit))
                 if answer == z3.sat:
                     for cand in concretise(_in_domain(ob, Domain.ROUNDED), solver.model(), wenv):
                         failed = replay(ob, cand, replay_arith)
@@ -251,9 +273,9 @@ def check(
                         break
         if domain is Domain.ROUNDED:  # look for an integral point with the scale variables pinned
             pins = {k: round(_value(model, env[k])) for k in ob.pin if k in env}
-            left = min(timeout_s - (time.perf_counter() - t0), 0.3 * timeout_s)
+            left = timeout_s - (time.perf_counter() - t0)
             if pins and left > 0.05:
-                answer, solver, penv, _, _ = _solve(ob, Domain.INT, left, None, z3_arith, pins)
+                answer, solver, penv, _, _ = _solve(ob, Domain.INT, left, None, z3_arith, pins, rlimit=int(0.3 * rlimit))
                 if answer == z3.sat:
                     cand = {k: _value(solver.model(), x) for k, x in penv.items()}
                     failed = replay(ob, {k: int(v) for k, v in cand.items()}, replay_arith)
@@ -269,7 +291,7 @@ def check(
                         break
     if res.status is not Status.PROVED and res.status is not Status.COUNTEREXAMPLE:
         res.reason = "; ".join(reasons)
-        if res.status is Status.POTENTIAL and any("unknown" in r or "timeout" in r or "canceled" in r for r in reasons[1:]):
+        if res.status is Status.POTENTIAL and any("unknown" in r or "limit" in r or "guard" in r or "canceled" in r for r in reasons[1:]):
             res.reason += " (the exact encoding did not finish)"
     res.seconds = time.perf_counter() - t0
     return res
