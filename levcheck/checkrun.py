@@ -1,13 +1,18 @@
 """`levcheck check`: build, analyze, prove, fuzz and replay, in that order, within one time budget.
 
 Each stage is a function `(ctx) -> StageResult` that calls the stage's in-process API and turns its
-typed results into `Case`s; the report writers only ever see `Case`s. A stage that cannot run is an
-error, never a pass; an interrupted run still writes its summary with what finished.
+typed results into `Case`s; the report writers only ever see `Case`s. A stage that cannot run, or
+that checked nothing, is an error, never a pass; an interrupted run still writes its summary with
+what finished. Every run writes into a fresh folder `<out>/<UTC timestamp>-seed<N>/` and points
+`<out>/latest` at it, so two runs never overwrite each other and no stale file sits beside a new
+verdict. Each stage runs under the remaining budget: an alarm ends it a few seconds past it.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import signal
 import sys
 import threading
@@ -15,16 +20,24 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import __version__
-from .chain.build import ROOT, Artifacts, build_contracts
+from .chain.build import ROOT, Artifacts
+from .chain.verified import build_verified
 from .errors import LevcheckError
 from .report.locate import ACTION_FUNCTION, FAMILY_FUNCTION, function_location
 from .report.results import Case, CheckSummary, Location, StageResult, Status, stage_status
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
 REGRESSION_DIR = ROOT / "tests" / "scenarios"
+GRACE_SECONDS = 3.0  # how far past the budget a stage may run before the alarm stops it
+FUZZ_PROFILES = ("dev", "ci", "nightly")
+
+
+class BudgetExhausted(BaseException):
+    """Raised by the budget alarm inside a stage. A BaseException so that no stage's `except
+    Exception` (Hypothesis, Slither) mistakes it for a result."""
 
 
 @dataclass
@@ -36,7 +49,8 @@ class CheckConfig:
     budget: float = 240.0
     backend: str = "pyrevm"
     seed: int | None = None
-    fuzz_seconds: float = 60.0
+    fuzz_examples: int | None = None  # the bound of the fuzz stage (default: the profile's examples)
+    fuzz_seconds: float = 60.0  # only an outer guard: the verdict must not depend on machine speed
     fuzz_profile: str = "ci"
     proof_timeout: float = 10.0
     params: str | None = None
@@ -47,31 +61,72 @@ class CheckConfig:
     @classmethod
     def from_pyproject(cls, path: Path = ROOT / "pyproject.toml") -> "CheckConfig":
         cfg = cls()
+        path = Path(path)
         if not path.is_file():
             return cfg
-        section = tomllib.loads(path.read_text()).get("tool", {}).get("levcheck", {})
+        try:
+            doc = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise LevcheckError(f"{path}: not valid TOML: {exc}") from None
+        section = doc.get("tool", {}).get("levcheck", {})
+        if not isinstance(section, dict):
+            raise LevcheckError(f"{path}: [tool.levcheck] must be a table")
         known = set(cls.__dataclass_fields__)
         unknown = set(k.replace("-", "_") for k in section) - known
         if unknown:
             raise LevcheckError(f"{path}: unknown [tool.levcheck] key(s) {sorted(unknown)}; known: {sorted(known)}")
         for key, value in section.items():
             key = key.replace("-", "_")
-            setattr(cfg, key, tuple(value) if key in ("only", "skip") else value)
+            setattr(cfg, key, tuple(value) if key in ("only", "skip") and isinstance(value, list) else value)
+        cfg.validate(f"{path}: [tool.levcheck] ")
         return cfg
+
+    def validate(self, where: str = "") -> None:
+        """Types and ranges, with the key to fix: a string budget must not become a traceback later."""
+        def bad(key: str, want: str) -> LevcheckError:
+            return LevcheckError(f"{where}{key} must be {want}, got {getattr(self, key)!r}")
+
+        def number(v: Any) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+        for key in ("contracts", "out", "backend", "scenarios"):
+            if not isinstance(getattr(self, key), str) or not getattr(self, key):
+                raise bad(key, "a non-empty string")
+        if self.params is not None and not isinstance(self.params, str):
+            raise bad("params", "a file name (string)")
+        if not number(self.budget) or self.budget < 0:
+            raise bad("budget", "a number of seconds >= 0")
+        for key in ("fuzz_seconds", "proof_timeout"):
+            if not number(getattr(self, key)) or not getattr(self, key) > 0:
+                raise bad(key, "a positive number of seconds")
+        if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0):
+            raise bad("seed", "a non-negative integer")
+        if self.fuzz_examples is not None and (not isinstance(self.fuzz_examples, int) or isinstance(self.fuzz_examples, bool)
+                                               or self.fuzz_examples < 1):
+            raise bad("fuzz_examples", "an integer >= 1")
+        if self.fuzz_profile not in FUZZ_PROFILES:
+            raise bad("fuzz_profile", f"one of {', '.join(FUZZ_PROFILES)}")
+        for key in ("only", "skip"):
+            value = getattr(self, key)
+            if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+                raise bad(key, f"a list of stage names ({', '.join(STAGES)})")
 
     def stages(self) -> list[str]:
         for name in (*self.only, *self.skip):
             if name not in STAGES:
                 raise LevcheckError(f"unknown stage {name!r}: stages are {', '.join(STAGES)}")
         chosen = [s for s in STAGES if (not self.only or s in self.only) and s not in self.skip]
+        if not chosen:
+            raise LevcheckError(f"--only/--skip leave no stage to run (only {list(self.only)}, skip {list(self.skip)})")
         return chosen
 
 
 @dataclass
 class Context:
     config: CheckConfig
-    out: Path
+    out: Path  # this run's own folder
     deadline: float
+    seed: int = 0
     artifacts: Artifacts | None = None
     analysis_sarif: dict | None = None
     scenario_files: list[str] = field(default_factory=list)  # counterexample files written by this run
@@ -79,12 +134,19 @@ class Context:
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
+    def built(self) -> Artifacts:
+        """The contracts the user named: built here when the build stage did not run (--only fuzz),
+        never the bundled contracts/ by default."""
+        if self.artifacts is None:
+            self.artifacts = build_verified(self.config.contracts)
+        return self.artifacts
+
 
 # ------------------------------------------------------------------------------------------ stages
 
 
 def stage_build(ctx: Context) -> StageResult:
-    ctx.artifacts = build_contracts(ctx.config.contracts)
+    ctx.artifacts = build_verified(ctx.config.contracts)  # 0 contracts, a missing spec contract: an error
     case = Case("compile", "build", Status.PASS, f"{len(ctx.artifacts)} contracts from {len(ctx.artifacts.sources)} files"
                 + (" (cache)" if ctx.artifacts.from_cache else ""))
     return StageResult("build", Status.PASS, cases=[case], message=case.message)
@@ -108,6 +170,10 @@ def stage_analyze(ctx: Context) -> StageResult:
     for d in res.detectors:  # a detector that found nothing is a passing case of its own
         if d.id not in found:
             cases.append(Case(d.id, "detector", Status.PASS, d.help))
+    for e in res.stale:  # reported, not failed: the finding it accepted is gone (fixed, or its contract removed)
+        fn = f".{e.function}" if e.function else ""
+        cases.append(Case(f"triage#{e.index}:{e.detector}:{e.contract}{fn}", "triage", Status.SKIPPED,
+                          f"stale triage entry #{e.index} matches no finding: remove it from the triage file"))
     info = {"detectors": len(res.detectors), "open findings": len(res.open), "accepted": len(res.accepted),
             "stale triage entries": len(res.stale)}
     msg = f"{len(res.open)} open finding(s) from {len(flagged)} detector(s)" if res.open else "no open findings"
@@ -120,7 +186,8 @@ def stage_prove(ctx: Context) -> StageResult:
     from levcheck.specs.params import params_or_bundled
 
     params = params_or_bundled(ctx.config.params)
-    results = run_proofs(params, timeout_s=ctx.config.proof_timeout, scenario_dir=ctx.out / "counterexamples")
+    results = run_proofs(params, timeout_s=ctx.config.proof_timeout, scenario_dir=ctx.out / "counterexamples",
+                         deadline=ctx.deadline)
     mapping = {
         ProofStatus.PROVED: Status.PASS,
         ProofStatus.COUNTEREXAMPLE: Status.FAIL,
@@ -142,29 +209,32 @@ def stage_prove(ctx: Context) -> StageResult:
                        info={"obligations": len(cases), "solver seconds": round(total, 2)})
 
 
-def stage_fuzz(ctx: Context) -> StageResult:
-    """One JUnit case per fuzz property: model/EVM agreement plus every invariant of specs/invariants.py."""
-    import random
+AGREEMENT = "accounting.differential"  # the invariant that *is* the model-vs-EVM comparison
 
+
+def stage_fuzz(ctx: Context) -> StageResult:
+    """One JUnit case per invariant of specs/invariants.py (`accounting.differential` is the model/EVM
+    agreement). An invariant passes only if the campaign reached an action it watches without a
+    revert; otherwise it is skipped as "not exercised". Bounded by examples; time is a guard."""
     from levcheck.fuzz.api import FuzzConfig, run_fuzz
     from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
 
-    seed = ctx.config.seed if ctx.config.seed is not None else random.SystemRandom().randrange(2**32)
+    seed = ctx.seed
     print(f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})", file=sys.stderr, flush=True)
-    seconds = max(5.0, min(ctx.config.fuzz_seconds, ctx.remaining() - 20.0))
+    guard = max(1.0, min(ctx.config.fuzz_seconds, ctx.remaining() - 5.0))
     params = params_or_bundled(ctx.config.params)
-    res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, seconds=seconds, params=params,
-                              backend="pyrevm", artifacts=ctx.artifacts, out_dir=ctx.out / "counterexamples"))
+    res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=ctx.config.fuzz_examples, seconds=guard,
+                              params=params, backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples"))
     failed_ids: dict[str, str] = {}
     step = None
     if res.failed:
         rep = res.replay
         step = rep.steps[rep.first_failure] if rep and rep.first_failure is not None else None
         if step is None or step.differences:
-            failed_ids["model-evm-agreement"] = "; ".join(step.differences[:3]) if step else (res.notes[0] if res.notes else "failed")
+            failed_ids[AGREEMENT] = "; ".join(step.differences[:3]) if step else (res.notes[0] if res.notes else "failed")
         for v in (step.violations if step else []):
-            side, _, rest = v.partition(": ")
+            side, _, rest = str(v).partition(": ")
             inv_id, _, msg = rest.partition(": ")
             failed_ids.setdefault(inv_id, f"{side}: {msg}")
     loc = None
@@ -173,50 +243,73 @@ def stage_fuzz(ctx: Context) -> StageResult:
     scenario = _rel(res.scenario_path) if res.scenario_path else None
     if scenario:
         ctx.scenario_files.append(scenario)
-    props = [("model-evm-agreement", "the model and the EVM agree on every state variable, event and revert")]
-    props += [(inv.id, inv.statement) for inv in INVARIANTS]
+    reached = {action for (action, outcome), n in res.coverage.items() if outcome == "ok" and n > 0}
     cases = []
-    for pid, statement in props:
-        if pid in failed_ids:
-            where = f" at step {res.replay.first_failure} ({step.step.describe()})" if step is not None else ""
-            cases.append(Case(pid, "fuzz", Status.FAIL, failed_ids[pid] + where, location=loc, artifact=scenario,
-                              details={"statement": statement, "seed": seed}))
+    for inv in INVARIANTS:
+        details = {"statement": inv.statement, "seed": seed}
+        if inv.id in failed_ids:
+            where = f" at step {res.replay.first_failure} ({step.step.describe()})" if step is not None and res.replay else ""
+            cases.append(Case(inv.id, "fuzz", Status.FAIL, failed_ids[inv.id] + where, location=loc, artifact=scenario, details=details))
+        elif (reached if inv.actions is None else reached & inv.actions):
+            cases.append(Case(inv.id, "fuzz", Status.PASS, inv.statement, details=details))
         else:
-            cases.append(Case(pid, "fuzz", Status.PASS, statement))
-    for pid in set(failed_ids) - {p for p, _ in props}:  # a violation of something not in the list still fails
+            watched = "any step" if inv.actions is None else " or ".join(sorted(inv.actions))
+            cases.append(Case(inv.id, "fuzz", Status.SKIPPED,
+                              f"not exercised: the campaign never completed {watched}, so it checked nothing", details=details))
+    for pid in sorted(set(failed_ids) - {inv.id for inv in INVARIANTS}):  # a violation of something not listed still fails
         cases.append(Case(pid, "fuzz", Status.FAIL, failed_ids[pid], location=loc, artifact=scenario))
     info = {"seed": seed, "profile": res.profile, "examples": res.examples, "steps": res.steps,
-            "steps/s": round(res.steps_per_second), "seconds": round(res.seconds, 1)}
+            "steps/s": round(res.steps_per_second), "seconds": round(res.seconds, 1), "reproduce": res.reproduce}
     if res.steps_to_failure is not None:
         info["steps to failure"] = res.steps_to_failure
-    msg = f"seed {seed}: {res.examples} examples, {res.steps} differential steps" + (f"; counterexample {scenario}" if scenario else "")
-    return StageResult("fuzz", stage_status(cases), cases=cases, message=msg, info=info)
+    cut = ""
+    if res.cut_by_time:
+        info["cut by time"] = f"after {res.examples} examples (guard {guard:.0f} s)"
+        cut = f"; cut by the time guard after {res.examples} examples, reproduce with `{res.reproduce}`"
+        print(f"levcheck check: fuzz cut by time after {res.examples} examples; reproduce exactly with: {res.reproduce}",
+              file=sys.stderr, flush=True)
+    msg = f"seed {seed}: {res.examples} examples, {res.steps} differential steps" + cut + (f"; counterexample {scenario}" if scenario else "")
+    status = stage_status(cases)
+    if res.cut_by_time and status is Status.PASS:
+        status = Status.TIMEOUT  # fewer examples than asked for: not the full verdict
+    return StageResult("fuzz", status, cases=cases, message=msg, info=info)
 
 
 def stage_replay(ctx: Context) -> StageResult:
+    """Every *.json under the scenarios folder, sub-folders included. A missing or empty folder is
+    an error; a bad file is an error case and the others still replay."""
     from levcheck.chain.session import replay_scenario
     from levcheck.specs.scenario import ScenarioError, load
 
     folder = Path(ctx.config.scenarios)
-    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not folder.is_dir():
+        raise LevcheckError(f"scenarios folder {folder} does not exist: fix `scenarios` in [tool.levcheck] or skip the stage (--skip replay)")
+    files = sorted(folder.rglob("*.json"))
+    if not files:
+        raise LevcheckError(f"no scenario files (*.json) in {folder} or its sub-folders: nothing to replay (--skip replay if intended)")
+    artifacts = ctx.built()
     cases = []
     for path in files:
         t0 = time.perf_counter()
         rel = _rel(path)
         try:
             sc = load(path)
-            res = replay_scenario(sc, backend=ctx.config.backend, artifacts=ctx.artifacts)
-        except ScenarioError as exc:
-            cases.append(Case(rel, "replay", Status.ERROR, str(exc), seconds=time.perf_counter() - t0))
+            res = replay_scenario(sc, backend=ctx.config.backend, artifacts=artifacts)
+        except (ScenarioError, LevcheckError) as exc:
+            cases.append(Case(rel, "replay", Status.ERROR, str(exc), seconds=time.perf_counter() - t0, artifact=rel))
+            continue
+        except Exception as exc:  # one broken file must not hide the verdict of the others
+            cases.append(Case(rel, "replay", Status.ERROR, f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - t0, artifact=rel))
             continue
         status = Status.FAIL if res.failed else Status.PASS
         loc = None
-        if res.failed and res.first_failure is not None and ctx.artifacts:
+        if res.failed and res.first_failure is not None:
             action = sc.steps[res.first_failure].action
             if action in ACTION_FUNCTION:
-                loc = function_location(ctx.artifacts, *ACTION_FUNCTION[action])
+                loc = function_location(artifacts, *ACTION_FUNCTION[action])
         cases.append(Case(rel, "replay", status, res.message, seconds=time.perf_counter() - t0, location=loc, artifact=rel))
-    msg = f"{len(files)} regression scenario(s) from {_rel(folder)}" if files else f"no scenarios in {_rel(folder)}"
+    bad = sum(c.status is Status.ERROR for c in cases)
+    msg = f"{len(files)} regression scenario(s) from {_rel(folder)}" + (f"; {bad} could not be replayed" if bad else "")
     return StageResult("replay", stage_status(cases), cases=cases, message=msg)
 
 
@@ -272,20 +365,50 @@ class Progress:
               file=self.stream, flush=True)
 
 
+def make_run_folder(out: Path, seed: int) -> Path:
+    """A fresh `<out>/<UTC timestamp>-seed<N>[-k]/` and `<out>/latest` pointing at it. An existing
+    folder is never reused, so nothing of an earlier run can sit beside this run's verdict."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for k in range(1, 1000):
+            run = out / (f"{stamp}-seed{seed}" + (f"-{k}" if k > 1 else ""))
+            try:
+                run.mkdir()
+                break
+            except FileExistsError:
+                continue
+        else:  # pragma: no cover
+            raise LevcheckError(f"{out}: could not make a fresh run folder")
+        latest = out / "latest"
+        tmp = out / f".latest.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(run.name, target_is_directory=True)
+        tmp.replace(latest)  # atomic: a concurrent run sees the old or the new link, never none
+    except OSError as exc:
+        raise LevcheckError(f"cannot write the run folder under {out} ({exc.strerror or exc}): pass --out to a writable folder") from None
+    return run
+
+
 def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSummary:
+    import random
+
     from .report.plots import plot_counterexamples
     from .report.writers import write_json, write_junit, write_markdown, write_sarif
 
+    config.validate()
+    chosen = config.stages()
     progress = progress or Progress()
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
+    out = make_run_folder(Path(config.out), seed)
+    print(f"levcheck check: run folder {out} (seed {seed})", file=sys.stderr, flush=True)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.monotonic()
-    ctx = Context(config, out, t0 + config.budget)
-    chosen = config.stages()
+    ctx = Context(config, out, t0 + config.budget, seed=seed)
     results: list[StageResult] = []
     interrupted = False
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() else None
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
     try:
         for name in STAGES:
             if name not in chosen:
@@ -295,40 +418,74 @@ def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSum
                 results.append(StageResult(name, Status.SKIPPED, message="not run: the check was interrupted"))
                 continue
             if ctx.remaining() <= 0:
-                results.append(StageResult(name, Status.TIMEOUT, message=f"not run: the {config.budget:.0f} s budget was exhausted"))
+                results.append(StageResult(name, Status.TIMEOUT, message=f"not run: the {config.budget:g} s budget was exhausted"))
                 continue
             if name != "build" and any(r.name == "build" and r.status is Status.ERROR for r in results):
                 results.append(StageResult(name, Status.SKIPPED, message="not run: the build failed"))
                 continue
             progress.start(name)
             s0 = time.monotonic()
+            fired = {"alarm": False}
             try:
-                res = STAGE_FUNCS[name](ctx)
+                with _budget_alarm(ctx.remaining() + GRACE_SECONDS, fired, main_thread):
+                    res = STAGE_FUNCS[name](ctx)
+            except BudgetExhausted:
+                res = StageResult(name, Status.TIMEOUT, message=f"stopped: the {config.budget:g} s budget ran out during the stage")
             except KeyboardInterrupt:
                 interrupted = True
                 res = StageResult(name, Status.TIMEOUT, message="interrupted before it finished")
             except LevcheckError as exc:
                 res = StageResult(name, Status.ERROR, message=str(exc), cases=[Case(name, "stage", Status.ERROR, str(exc))])
             except Exception as exc:  # a stage that crashed is an error, never a pass
-                res = StageResult(name, Status.ERROR, message=f"{type(exc).__name__}: {exc}",
-                                  cases=[Case(name, "stage", Status.ERROR, f"{type(exc).__name__}: {exc}")])
+                if fired["alarm"]:  # the alarm hit inside a library that turned it into its own error
+                    res = StageResult(name, Status.TIMEOUT, message=f"stopped: the {config.budget:g} s budget ran out during the stage")
+                else:
+                    res = StageResult(name, Status.ERROR, message=f"{type(exc).__name__}: {exc}",
+                                      cases=[Case(name, "stage", Status.ERROR, f"{type(exc).__name__}: {exc}")])
             res.seconds = time.monotonic() - s0
             results.append(res)
             progress.finish(res)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    status = stage_status([Case(r.name, "stage", r.status) for r in results if r.status is not Status.SKIPPED])
+    status = Status.worst([r.status for r in results])
+    if status is Status.SKIPPED:  # pragma: no cover - stages() refuses an empty selection
+        status = Status.ERROR
     if interrupted and status is Status.PASS:
         status = Status.TIMEOUT
     summary = CheckSummary(__version__, started, time.monotonic() - t0, config.budget, status, int(status.exit_code),
-                           interrupted, results)
-    plots = plot_counterexamples(summary, out / "plots", config)
+                           interrupted, results, run_folder=str(out), seed=seed)
+    try:
+        plots = plot_counterexamples(summary, out / "plots", config)
+    except Exception as exc:  # plots are a convenience; the reports below are the verdict
+        plots = {}
+        print(f"levcheck check: plots not drawn ({type(exc).__name__}: {exc})", file=sys.stderr)
     write_json(summary, out / "summary.json")
     write_junit(summary, out / "junit.xml")
     write_sarif(summary, out / "levcheck.sarif", ctx.analysis_sarif)
     write_markdown(summary, out / "summary.md", plots)
     return summary
+
+
+@contextlib.contextmanager
+def _budget_alarm(seconds: float, fired: dict, enabled: bool) -> Iterator[None]:
+    """Raise BudgetExhausted in the stage once `seconds` have passed (SIGALRM: main thread only;
+    Z3 and solc run in C or a child process, and their own timeouts are capped by the deadline)."""
+    if not enabled or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        fired["alarm"] = True
+        raise BudgetExhausted
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

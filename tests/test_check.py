@@ -16,6 +16,7 @@ from levcheck.report.results import Status
 
 
 def load(out: Path):
+    out = out / "latest" if (out / "latest").exists() else out
     summary = json.loads((out / "summary.json").read_text())
     junit = ET.parse(out / "junit.xml").getroot()
     sarif = json.loads((out / "levcheck.sarif").read_text())
@@ -92,7 +93,7 @@ def test_interrupted_run_still_writes_its_summary(tmp_path, monkeypatch):
     assert summary.interrupted and summary.exit_code == 3
     names = {s.name: s.status for s in summary.stages}
     assert names["build"] is Status.PASS and names["analyze"] is Status.TIMEOUT and names["prove"] is Status.SKIPPED
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["interrupted"] is True
+    assert json.loads((tmp_path / "out" / "latest" / "summary.json").read_text())["interrupted"] is True
 
 
 def test_exhausted_budget_is_a_timeout_not_a_pass(tmp_path):

@@ -1,32 +1,44 @@
-"""`levcheck check`: the whole battery for CI, with reports under one output folder."""
+"""`levcheck check`: the whole battery for CI, with reports in a fresh run folder."""
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from ..checkrun import STAGES, CheckConfig, run_check
+from ..chain.build import ROOT
 from ..exitcodes import ExitCode
 
 NAME = "check"
 HELP = "build, analyze, prove, fuzz and replay the regression scenarios within a time budget; write reports"
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--budget", type=float, help="seconds for the whole run (default from [tool.levcheck], else 240)")
+    p.add_argument("--budget", type=_seconds, help="seconds for the whole run (default from [tool.levcheck], else 240)")
     p.add_argument("--only", action="append", choices=STAGES, help="run only this stage (repeatable)")
     p.add_argument("--skip", action="append", choices=STAGES, help="skip this stage (repeatable)")
-    p.add_argument("--out", help="output folder for summary.json, junit.xml, levcheck.sarif, summary.md, plots/")
-    p.add_argument("--contracts", help="folder of .sol files (default: contracts)")
+    p.add_argument("--out", help="parent folder of the run folders (default levcheck-out): each run writes "
+                                 "OUT/<UTC timestamp>-seed<N>/ and points OUT/latest at it")
+    p.add_argument("--contracts", help="folder of .sol files, used by every stage (default: contracts)")
     p.add_argument("--seed", type=int, help="fuzz seed (default: a fresh one, printed)")
-    p.add_argument("--fuzz-seconds", type=float, help="upper bound for the fuzz stage (the budget may cut it)")
-    p.add_argument("--params", help="market parameter file (TOML/JSON) for the proofs")
+    p.add_argument("--fuzz-examples", type=int, help="examples of the fuzz stage (default: the profile's); the verdict depends on these, not on speed")
+    p.add_argument("--fuzz-seconds", type=float, help="time guard of the fuzz stage (the budget may cut it); a cut run prints the --examples that reproduce it")
+    p.add_argument("--params", help="market parameter file (TOML/JSON) for the proofs and the fuzzer")
     p.add_argument("--backend", help="EVM backend for replays: pyrevm, web3, anvil")
+    p.add_argument("--config", default=str(ROOT / "pyproject.toml"), help="file with the [tool.levcheck] defaults (default: the repo's pyproject.toml)")
     p.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    cfg = CheckConfig.from_pyproject()
-    for key in ("budget", "out", "contracts", "seed", "fuzz_seconds", "params", "backend"):
+    cfg = CheckConfig.from_pyproject(Path(args.config))
+    for key in ("budget", "out", "contracts", "seed", "fuzz_examples", "fuzz_seconds", "params", "backend"):
         value = getattr(args, key)
         if value is not None:
             setattr(cfg, key, value)
@@ -38,6 +50,6 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))
     else:
-        print(f"levcheck check: {summary.status.value.upper()} in {summary.seconds:.1f}s; reports in {cfg.out}/ "
-              f"(summary.json, junit.xml, levcheck.sarif, summary.md)")
+        print(f"levcheck check: {summary.status.value.upper()} in {summary.seconds:.1f}s; reports in {summary.run_folder}/ "
+              f"(summary.json, junit.xml, levcheck.sarif, summary.md; {cfg.out}/latest points there)")
     return ExitCode(summary.exit_code)

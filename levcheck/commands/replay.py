@@ -19,15 +19,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     from levcheck.fuzz.api import replay_file
-    from levcheck.specs.scenario import ScenarioError, load
-    from levcheck.chain.build import build_contracts
+    from levcheck.specs.scenario import load
+    from levcheck.chain.verified import build_verified
 
-    try:
-        sc = load(args.file)
-    except ScenarioError as exc:
-        print(f"levcheck replay: {exc}")
-        return ExitCode.ERROR
-    result = replay_file(args.file, args.backend, artifacts=build_contracts(args.contracts))
+    sc = load(args.file)  # a bad file: ScenarioError, one line and exit 2 from the CLI's error boundary
+    result = replay_file(args.file, args.backend, artifacts=build_verified(args.contracts))
     if args.json:
         out = {
             "file": args.file,

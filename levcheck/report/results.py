@@ -57,6 +57,8 @@ class CheckSummary:
     exit_code: int
     interrupted: bool
     stages: list[StageResult]
+    run_folder: str = ""  # this run's own folder (<out>/<timestamp>-seed<N>)
+    seed: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         def enc(o: Any) -> Any:

@@ -15,16 +15,22 @@ def write_json(summary: CheckSummary, path: Path) -> None:
 
 
 def write_junit(summary: CheckSummary, path: Path) -> None:
-    """One <testsuite> per stage, one <testcase> per obligation, detector, fuzz property or scenario."""
+    """One <testsuite> per stage, one <testcase> per obligation, detector, fuzz property or scenario.
+    The suite's counts are computed from the cases written into it, so they always agree; a stage
+    with no case of its own (not run, timed out, crashed) gets one case carrying its status and why."""
     root = ET.Element("testsuites", name="levcheck", time=f"{summary.seconds:.3f}")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for stage in summary.stages:
-        counts = stage.counts
-        suite = ET.SubElement(
-            root, "testsuite", name=stage.name, tests=str(max(len(stage.cases), 1)),
-            failures=str(counts["fail"]), errors=str(counts["error"] + counts["timeout"]),
-            skipped=str(counts["skipped"]), time=f"{stage.seconds:.3f}",
-        )
         cases = stage.cases or [Case(id=stage.name, kind="stage", status=stage.status, message=stage.message, seconds=stage.seconds)]
+        if stage.status is Status.TIMEOUT and not any(c.status is Status.TIMEOUT for c in cases):
+            # the stage was cut: what finished is listed, and the cut itself is an error case
+            cases = [*cases, Case(id=f"{stage.name}:cut", kind="stage", status=Status.TIMEOUT, message=stage.message)]
+        counts = {s: sum(c.status is s for c in cases) for s in Status}
+        attrs = {"tests": len(cases), "failures": counts[Status.FAIL], "errors": counts[Status.ERROR] + counts[Status.TIMEOUT],
+                 "skipped": counts[Status.SKIPPED]}
+        for k, v in attrs.items():
+            totals[k] += v
+        suite = ET.SubElement(root, "testsuite", name=stage.name, **{k: str(v) for k, v in attrs.items()}, time=f"{stage.seconds:.3f}")
         for case in cases:
             tc = ET.SubElement(suite, "testcase", classname=f"levcheck.{stage.name}", name=case.id, time=f"{case.seconds:.3f}")
             body = _case_text(case)
@@ -35,7 +41,9 @@ def write_junit(summary: CheckSummary, path: Path) -> None:
             elif case.status is Status.TIMEOUT:
                 ET.SubElement(tc, "error", message=case.message[:500] or "timeout or unknown", type="timeout").text = body
             elif case.status is Status.SKIPPED:
-                ET.SubElement(tc, "skipped", message=case.message[:500])
+                ET.SubElement(tc, "skipped", message=case.message[:500] or stage.message[:500] or "skipped")
+    for k, v in totals.items():
+        root.set(k, str(v))
     ET.indent(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
@@ -95,7 +103,9 @@ def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | No
         "",
         f"levcheck {summary.version}, started {summary.started_at}, {summary.seconds:.1f} s of a {summary.budget:.0f} s budget"
         + (" — **interrupted**: results below are what finished" if summary.interrupted else "")
-        + f", exit code {summary.exit_code}.",
+        + f", exit code {summary.exit_code}."
+        + (f" Run folder `{summary.run_folder}`" if summary.run_folder else "")
+        + (f", seed {summary.seed}." if summary.seed is not None else ""),
         "",
         "| stage | status | time | pass | fail | error | timeout/unknown | skipped | notes |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
