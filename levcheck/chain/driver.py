@@ -21,6 +21,7 @@ from levcheck.specs.model import ZERO
 from levcheck.specs.state import SeriesState, SystemState
 
 from .abi import AbiRegistry, Function, RevertError, functions_of
+from .actions import GLOBAL_VARS, SERIES_VARS, TXS, contract_of, resolve
 from ..specs.scenario import DEFAULT_ACTOR, Step
 
 MAX_UINT = 2**256 - 1
@@ -153,58 +154,21 @@ class Chain:
             if not ok:
                 return Outcome(a, who, step.args, out2[0], out2[1], None, ev1)
             return Outcome(a, who, step.args, None, (), (step.arg("quote_in"), out2[0]), ev1 + ev2)
-        contract, fn, args = self._call_of(step, who)
-        ok, out, events = self.send(who, contract, fn, *args)
+        tx = TXS[a]
+        args = tuple(resolve(n, step.arg, who) for n in tx.args)
+        ok, out, events = self.send(who, contract_of(tx, step.arg), tx.function, *args)
         if not ok:
             return Outcome(a, who, step.args, out[0], out[1], None, ())
         return Outcome(a, who, step.args, None, (), tuple(int(x) if isinstance(x, bool) else x for x in out), events)
 
-    def _call_of(self, step: Step, who: str) -> tuple[str, str, tuple]:
-        a, g = step.action, step.arg
-        if a == "set_price":
-            return "oracle", "setPrice", (g("price"),)
-        if a == "faucet":
-            return g("token"), "mint", (who, g("amount"))
-        if a == "transfer":
-            return g("token"), "transfer", (g("to"), g("amount"))
-        if a == "mint":
-            return g("series"), "mint", (g("quote_in"), g("min_shares"))
-        if a == "redeem":
-            return g("series"), "redeem", (g("shares"), g("min_quote_out"))
-        if a == "swap_exact_in":
-            return "pool", "swapExactIn", (g("token_in"), g("amount_in"), g("min_out"), who)
-        if a == "swap_exact_out":
-            return "pool", "swapExactOut", (g("token_in"), g("amount_out"), g("max_in"), who)
-        if a == "add_liquidity":
-            return "pool", "addLiquidity", (g("base"), g("quote"), g("min_shares"))
-        if a == "remove_liquidity":
-            return "pool", "removeLiquidity", (g("shares"), g("min_base"), g("min_quote"))
-        if a in ("rebalance", "ripcord"):
-            return g("series"), a, ()
-        if a == "settle_insolvency":
-            return g("series"), "settleInsolvency", ()
-        if a == "allocate_fees":
-            return "reserve", "allocateFees", ()
-        if a == "checkpoint":
-            return "reserve", "checkpoint", ()
-        if a == "inject":
-            return "reserve", "inject", (g("base"), g("quote"))
-        raise ValueError(f"no transaction for action {a!r}")
-
     # ------------------------------------------------------------------ state
 
     def _state_vars(self) -> list[_Var]:
-        v = [_Var("oracle", "latestPrice"), _Var("oracle", "updatedAt")]
-        v += [_Var("pool", n) for n in ("reserveBase", "reserveQuote", "pendingFeeBase", "pendingFeeQuote", "totalShares")]
-        v += [
-            _Var("reserve", n)
-            for n in (
-                "idleBase", "idleQuote", "lastAllocation", "lastCheckpoint", "feesReceived", "allocatedBase",
-                "allocatedQuote", "injectedBase", "injectedQuote", "keeperPaid", "badDebt",
-            )
-        ]
+        """`GLOBAL_VARS`, then per series `SERIES_VARS` and its holders' balances, then per token its
+        supply and balances: the order `state_from_raw` and `modelside.model_raw` read."""
+        v = [_Var(x.contract, x.name) for x in GLOBAL_VARS]
         for s in self.series_labels:
-            v += [_Var(s, "baseHeld"), _Var(s, "quoteHeld"), _Var("reserve", "debtOf", s), _Var(s, "totalSupply"), _Var(s, "lastRebalance")]
+            v += [_Var("reserve", x.name, s) if x.keyed else _Var(s if x.contract == "series" else x.contract, x.name) for x in SERIES_VARS]
             v += [_Var(s, "balanceOf", h) for h in self.holders]
         for t in TOKENS:
             v += [_Var(t, "totalSupply")] + [_Var(t, "balanceOf", h) for h in self.holders]
@@ -235,18 +199,16 @@ class Chain:
 
 
 def state_from_raw(raw: list[int], params: Any, series_labels: tuple[str, ...], holders: tuple[str, ...], time: int, donated: tuple) -> SystemState:
-    """Assemble a `SystemState` from the values of `Chain._state_vars` order (both sides use this)."""
-    n_h = len(holders)
-    price, updated = raw[0], raw[1]
-    pool = raw[2:7]
-    res = raw[7:18]
-    i = 18
+    """Assemble a `SystemState` from values in `Chain._state_vars` order (both sides use this), by name."""
+    n_h, n_g, n_s = len(holders), len(GLOBAL_VARS), len(SERIES_VARS)
+    fields = {v.field: x for v, x in zip(GLOBAL_VARS, raw)}
+    i = n_g
     series = []
     for k, lbl in enumerate(series_labels):
-        b, q, d, supply, last = raw[i : i + 5]
-        bals = tuple([(h, x) for h, x in zip(holders, raw[i + 5 : i + 5 + n_h]) if x])
-        series.append(SeriesState(lbl, params.series[k], b, q, d, supply, last, bals))
-        i += 5 + n_h
+        own = {v.field: x for v, x in zip(SERIES_VARS, raw[i : i + n_s])}
+        bals = tuple([(h, x) for h, x in zip(holders, raw[i + n_s : i + n_s + n_h]) if x])
+        series.append(SeriesState(label=lbl, params=params.series[k], balances=bals, **own))
+        i += n_s + n_h
     supplies, balances = [], []
     for t in TOKENS:
         supplies.append((t, raw[i]))
@@ -254,28 +216,11 @@ def state_from_raw(raw: list[int], params: Any, series_labels: tuple[str, ...], 
         i += 1 + n_h
     return SystemState(
         time=time,
-        price=price,
-        updated_at=updated,
         max_age=params.oracle_max_age,
-        pool_reserve_base=pool[0],
-        pool_reserve_quote=pool[1],
-        pool_pending_fee_base=pool[2],
-        pool_pending_fee_quote=pool[3],
-        pool_total_shares=pool[4],
         floor_bps=params.floor_bps,
-        idle_base=res[0],
-        idle_quote=res[1],
-        last_allocation=res[2],
-        last_checkpoint=res[3],
-        fees_received=res[4],
-        allocated_base=res[5],
-        allocated_quote=res[6],
-        injected_base=res[7],
-        injected_quote=res[8],
-        keeper_paid=res[9],
-        bad_debt=res[10],
         series=tuple(series),
         balances=tuple(balances),
         supplies=tuple(supplies),
         donated=tuple(donated),
+        **fields,
     )

@@ -5,9 +5,9 @@ from levcheck.specs.invariants import Outcome
 from levcheck.specs.model import MAX_UINT, Model, ModelRevert
 
 from ..specs.scenario import Step
+from .actions import GLOBAL_VARS, SERIES_VARS, TXS, resolve
 from .driver import TOKENS, actor_of
 
-RESULT_ACTIONS = {"mint", "redeem", "swap_exact_in", "swap_exact_out", "add_liquidity", "remove_liquidity", "allocate_fees", "transfer", "faucet"}
 
 
 def setup_actors(m: Model, actors: tuple[str, ...], funding: dict[str, int], now: int) -> int:
@@ -50,7 +50,7 @@ def apply(m: Model, step: Step, now: int) -> tuple[Outcome, int]:
         result = _dispatch(m, step, who, now)
     except ModelRevert as exc:
         return Outcome(a, who, step.args, exc.name, exc.values), 1
-    if a not in RESULT_ACTIONS:
+    if not TXS[a].returns:
         result = ()
     elif not isinstance(result, tuple):
         result = (int(result),) if result is not None else ()
@@ -58,52 +58,20 @@ def apply(m: Model, step: Step, now: int) -> tuple[Outcome, int]:
 
 
 def _dispatch(m: Model, step: Step, who: str, now: int):
-    a, g = step.action, step.arg
-    if a == "set_price":
-        return m.set_price(who, g("price"), now)
-    if a == "faucet":
-        return m.token_mint(who, g("token"), who, g("amount"), now)
-    if a == "transfer":
-        return m.transfer(who, g("token"), g("to"), g("amount"), now)
-    if a == "mint":
-        return m.mint(who, g("series"), g("quote_in"), g("min_shares"), now)
-    if a == "redeem":
-        return m.redeem(who, g("series"), g("shares"), g("min_quote_out"), now)
-    if a == "swap_exact_in":
-        return m.swap_exact_in(who, g("token_in"), g("amount_in"), g("min_out"), who, now)
-    if a == "swap_exact_out":
-        return m.swap_exact_out(who, g("token_in"), g("amount_out"), g("max_in"), who, now)
-    if a == "add_liquidity":
-        return m.add_liquidity(who, g("base"), g("quote"), g("min_shares"), now)
-    if a == "remove_liquidity":
-        return m.remove_liquidity(who, g("shares"), g("min_base"), g("min_quote"), now)
-    if a == "rebalance":
-        return m.rebalance(who, g("series"), now)
-    if a == "ripcord":
-        return m.ripcord(who, g("series"), now)
-    if a == "settle_insolvency":
-        return m.settle_insolvency(who, g("series"), now)
-    if a == "allocate_fees":
-        return m.allocate_fees(who, now)
-    if a == "checkpoint":
-        return m.checkpoint(who, now)
-    if a == "inject":
-        return m.inject(who, g("base"), g("quote"), now)
-    raise ValueError(f"unknown action {a!r}")
+    tx = TXS[step.action]
+    return getattr(m, tx.model)(who, *(resolve(n, step.arg, who) for n in tx.model_args), now)
 
 
 def model_raw(m: Model, series_labels: tuple[str, ...], holders: tuple[str, ...]) -> list[int]:
     """The model's state variables in `Chain._state_vars` order (compared with the storage read as is)."""
-    o, p, r = m.oracle, m.pool, m.reserve
-    out = [o.price, o.updated_at, p.reserve_base, p.reserve_quote, p.pending_fee_base, p.pending_fee_quote, p.total_shares]
-    out += [
-        r.idle_base, r.idle_quote, r.last_allocation, r.last_checkpoint, r.fees_received, r.allocated_base,
-        r.allocated_quote, r.injected_base, r.injected_quote, r.keeper_paid, r.bad_debt,
-    ]
+    g = _model_values(m)
+    out = [g[v.field] for v in GLOBAL_VARS]
+    r = m.reserve
     for lbl in series_labels:
-        s = m.series[lbl]
-        tok = m.tokens[lbl]
-        out += [s.base_held, s.quote_held, r.debt_of.get(lbl, 0), tok.total_supply, s.last_rebalance]
+        s, tok = m.series[lbl], m.tokens[lbl]
+        own = {"base_held": s.base_held, "quote_held": s.quote_held, "debt": r.debt_of.get(lbl, 0),
+               "total_supply": tok.total_supply, "last_rebalance": s.last_rebalance}
+        out += [own[v.field] for v in SERIES_VARS]
         bal = tok.balances
         out += [bal.get(h, 0) for h in holders]
     for t in TOKENS:
@@ -112,3 +80,18 @@ def model_raw(m: Model, series_labels: tuple[str, ...], holders: tuple[str, ...]
         out.append(tok.total_supply)
         out += [bal.get(h, 0) for h in holders]
     return out
+
+
+def _model_values(m: Model) -> dict[str, int]:
+    """The model's value of every `GLOBAL_VARS` field."""
+    o, p, r = m.oracle, m.pool, m.reserve
+    return {
+        "price": o.price, "updated_at": o.updated_at,
+        "pool_reserve_base": p.reserve_base, "pool_reserve_quote": p.reserve_quote,
+        "pool_pending_fee_base": p.pending_fee_base, "pool_pending_fee_quote": p.pending_fee_quote,
+        "pool_total_shares": p.total_shares,
+        "idle_base": r.idle_base, "idle_quote": r.idle_quote, "last_allocation": r.last_allocation,
+        "last_checkpoint": r.last_checkpoint, "fees_received": r.fees_received, "allocated_base": r.allocated_base,
+        "allocated_quote": r.allocated_quote, "injected_base": r.injected_base, "injected_quote": r.injected_quote,
+        "keeper_paid": r.keeper_paid, "bad_debt": r.bad_debt,
+    }
