@@ -331,9 +331,9 @@ def _rel(p: Path | str) -> str:
 class Progress:
     """A live line in a terminal; plain start/finish lines elsewhere (CI logs)."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.live = stream.isatty()
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr  # looked up now, not at import: stderr may have been replaced
+        self.live = self.stream.isatty()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

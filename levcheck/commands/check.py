@@ -32,13 +32,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fuzz-seconds", type=float, help="time guard of the fuzz stage (the budget may cut it); a cut run prints the --examples that reproduce it")
     p.add_argument("--params", help="market parameter file (TOML/JSON) for the proofs and the fuzzer")
     p.add_argument("--backend", help="EVM backend for replays: pyrevm, web3, anvil")
+    p.add_argument("--scenarios", help="folder of regression scenarios, sub-folders included (default: tests/scenarios)")
     p.add_argument("--config", default=str(ROOT / "pyproject.toml"), help="file with the [tool.levcheck] defaults (default: the repo's pyproject.toml)")
     p.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
     cfg = CheckConfig.from_pyproject(Path(args.config))
-    for key in ("budget", "out", "contracts", "seed", "fuzz_examples", "fuzz_seconds", "params", "backend"):
+    for key in ("budget", "out", "contracts", "seed", "fuzz_examples", "fuzz_seconds", "params", "backend", "scenarios"):
         value = getattr(args, key)
         if value is not None:
             setattr(cfg, key, value)
