@@ -5,6 +5,7 @@ from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
 
+from levcheck.specs import procedures
 from levcheck.specs.arith import BPS, WAD, Arith
 from levcheck.specs.params import MarketParams, SeriesParams
 
@@ -281,10 +282,10 @@ class Trigger(Obligation):
         above = ar.ge(v["equity"], v["floor"])
         # the swap's own check: the pool's fill against the oracle-derived minimum (SPEC swaps)
         slip_ok = ar.ge(v["fill"], self.F.min_out_base_to_quote(ar, v["amount"], P, sp.slippage_cap_bps))
-        succeeds = ar.and_(self.F.rebalance_allowed(ar, lev, sp.min_lev, sp.max_lev, v["now"], v["last"],
-                                               sp.fallback_interval, above, fresh), slip_ok)
+        trigger = procedures.rebalance_trigger(ar, sp, lev, v["now"], v["last"], above, fresh, self.F)
+        succeeds = ar.and_(trigger.allowed, slip_ok)
         xv, xe = self.F.series_value(ex, L, b, q, d, P), self.F.exposure(ex, L, b, d, P)  # exact E/V, as E*WAD vs lev*V
-        due = self.F.fallback_due(ar, v["now"], v["last"], sp.fallback_interval)
+        due = trigger.fallback_due
         rest = ar.and_(above, fresh, slip_ok)
         below_in = ar.lt(xe * WAD, (sp.min_lev - self.EDGE) * xv)
         above_in = ar.gt(xe * WAD, (sp.max_lev + self.EDGE) * xv)

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from levcheck.specs import procedures
 from levcheck.specs.arith import BPS, WAD, Arith
 from levcheck.specs.params import MarketParams, SeriesParams
 
 from .core import Claim, Domain, Obligation, Var
 from .floor import ROUNDED_RELAXATION
-from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, V_MIN, position_vars, sell_exact_in, rebalance, rebalance_lev_hi
+from .position import AMOUNT_MAX, POSITION_ASSUMPTIONS, V_MIN, fill_premises, position_vars, rebalance, rebalance_lev_hi
 
 _side = {True: "long", False: "short"}
 FILL_ASSUMPTION = "every swap fills no better than the oracle price and within the slippage cap (else it reverts)"
@@ -42,9 +43,9 @@ class Conservation(Obligation):
         else:
             ain = amt
             out = F.amount_out(ar, amt, rin, rout, m.pool_fee_bps)
-        fee = F.fee_up(ar, ain, m.pool_fee_bps)
-        pf = F.protocol_fee(ar, fee, m.protocol_share_bps)
-        rin1, pending1, rout1 = rin + ain - pf, pending + pf, rout - out
+        sw = procedures.pool_swap(ar, m.pool_fee_bps, m.protocol_share_bps, ain, out, F)
+        fee, pf = sw.fee, sw.protocol_fee
+        rin1, pending1, rout1 = rin + sw.to_reserve_in, pending + pf, rout - sw.out
         c.goal("0<=protocolFee<=fee<=amountIn", ar.and_(ar.ge(pf, 0), ar.le(pf, fee), ar.le(fee, ain)))
         c.goal("0<=out<rOut", ar.and_(ar.ge(out, 0), ar.lt(out, rout)))
         c.goal("tokens in = reserve + pending deltas", (rin1 + pending1) - (rin + pending) == ain)
@@ -53,76 +54,48 @@ class Conservation(Obligation):
 
 
 def mint(ar: Arith, F: Any, sp: SeriesParams, v: dict[str, Any], c: Claim, bootstrap: bool) -> dict[str, Any]:
-    """SPEC mint(): fee, pro-rata (or bootstrap) trades with the fill `f1` free within its limits,
-    shares from the realised value change. Returns the state after."""
-    P, x, f1, L, cap = v["P"], v["x"], v["f1"], sp.is_long, sp.slippage_cap_bps
+    """SPEC mint() as `specs.procedures` mint_payment / plan_mint / settle_mint, with the fill `f1`
+    free within its limits. Returns the state after."""
+    price, f1, L = v["P"], v["f1"], sp.is_long
     b, q, d, S = (0, 0, 0, 0) if bootstrap else (v["b"], v["q"], v["d"], v["S"])
-    fee = F.fee_up(ar, x, sp.mint_fee_bps)
-    net = x - fee
-    v0 = F.series_value(ar, L, b, q, d, P)
+    pay = procedures.mint_payment(ar, sp, v["x"], F)
+    plan = procedures.plan_mint(ar, sp, bootstrap, b, q, d, price, pay.net, F)
     if not bootstrap:
-        c.premise("V0>=V_MIN", ar.ge(v0, V_MIN))
+        c.premise("V0>=V_MIN", ar.ge(plan.v0, V_MIN))
         if not L:
             c.premise("short: b<=d", ar.le(b, d))
-    # SPEC mint step 3 with the "Dust" rule: a swap whose oracle minimum rounds to 0 is skipped together
-    # with the borrow that would fund it; with nothing to swap, the pro-rata borrow still happens.
-    if bootstrap and L:
-        dd = ar.mul_div_down(net, sp.target_lev - WAD, WAD)
-        spend, sell, swap_needed = net + dd, 0, True
-    elif bootstrap:
-        dd = F.quote_to_base_down(ar, ar.mul_div_down(net, sp.target_lev, WAD), P)
-        spend, sell, swap_needed = 0, dd, True
-    else:
-        db, dq, dd = ar.mul_div_down(b, net, v0), ar.mul_div_down(q, net, v0), ar.mul_div_down(d, net, v0)
-        spend, sell = (ar.max(net + dd - dq, 0), 0) if L else (0, ar.max(dd - db, 0))
-        swap_needed = ar.gt(net + dd, dq) if L else ar.gt(dd, db)
-    if L:  # QUOTE -> BASE, f1 = BASE out
-        mo = F.min_out_quote_to_base(ar, spend, P, cap)
-        dust = ar.and_(swap_needed, sell_exact_in(ar, c, "mint swap", mo, f1, ar.le(f1 * P, spend * WAD)))
-        dd, spend = ar.ite(dust, 0, dd), ar.ite(dust, 0, spend)
-        b1, q1, d1 = b + f1, q + net + dd - spend, d + dd
-    else:  # BASE -> QUOTE, f1 = QUOTE out
-        mo = F.min_out_base_to_quote(ar, sell, P, cap)
-        dust = ar.and_(swap_needed, sell_exact_in(ar, c, "mint swap", mo, f1, ar.le(f1 * WAD, sell * P)))
-        dd, sell = ar.ite(dust, 0, dd), ar.ite(dust, 0, sell)
-        b1, q1, d1 = b + dd - sell, q + net + f1, d + dd
-    v1 = F.series_value(ar, L, b1, q1, d1, P)
-    shares = F.mint_shares(ar, S, v1 - v0, v0)
-    c.premise("shares>0 (else ZeroShares)", ar.gt(shares, 0))
-    return dict(b=b1, q=q1, d=d1, S=S + shares, shares=shares, v0=v0, v1=v1, S0=S)
+    fill_premises(ar, c, "mint swap", plan.swap, f1, price)
+    st = procedures.settle_mint(ar, sp, plan, b, q, d, S, price, f1, F)
+    c.premise("shares>0 (else ZeroShares)", ar.gt(st.shares, 0))
+    return dict(b=st.b, q=st.q, d=st.d, S=S + st.shares, shares=st.shares, v0=plan.v0, v1=st.v1, S0=S)
 
 
 def redeem_slices(ar: Arith, F: Any, st: dict[str, Any], shares: Any) -> dict[str, Any]:
-    """The series after a redeem of `shares`: holdings minus the slices SPEC redeem() step 2 takes. (A
+    """The series after a redeem of `shares`: holdings minus `procedures.redeem_slices`. (A
     dust sale would leave the redeemer's BASE in the series, which only raises the others' NAV: taking
     the whole slice out is the worst case for them.)"""
     b, q, d, S = st["b"], st["q"], st["d"], st["S"]
-    rb, rq, rd = F.pro_rata_down(ar, b, shares, S), F.pro_rata_down(ar, q, shares, S), F.pro_rata_up(ar, d, shares, S)
-    return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares)
+    sl = procedures.redeem_slices(ar, b, q, d, S, shares, F)
+    return dict(b=b - sl.db, q=q - sl.dq, d=d - sl.dd, S=S - shares)
 
 
 def redeem(ar: Arith, F: Any, sp: SeriesParams, st: dict[str, Any], shares: Any, v: dict[str, Any], c: Claim) -> dict[str, Any]:
-    """SPEC redeem(): the redeemer's slice, its swaps (fills f2, f3 free within limits), fee."""
-    P, L, cap = v["P"], sp.is_long, sp.slippage_cap_bps
+    """SPEC redeem() as `specs.procedures` plan_redeem / settle_redeem: the sale's fill f2 (long) or
+    the buy's QUOTE cost f2 and the surplus sale's fill f3 (short), free within their limits."""
+    price = v["P"]
     b, q, d, S = st["b"], st["q"], st["d"], st["S"]
-    rb, rq, rd = F.pro_rata_down(ar, b, shares, S), F.pro_rata_down(ar, q, shares, S), F.pro_rata_up(ar, d, shares, S)
-    f2, f3 = v["f2"], v["f3"]
-    if L:  # sell rb BASE, f2 = QUOTE proceeds (a dust sale is skipped: the BASE stays in the series)
-        dust = sell_exact_in(ar, c, "redeem sell", F.min_out_base_to_quote(ar, rb, P, cap), f2, ar.le(f2 * WAD, rb * P))
-        rb = ar.ite(dust, 0, rb)
-        cash = rq + f2
-        c.premise("cash>=debt slice", ar.ge(cash, rd))
-        gross = cash - rd
-    else:  # buy the missing BASE exactly (f2 QUOTE spent); sell any surplus BASE (f3 QUOTE in)
-        need, surplus = ar.max(rd - rb, 0), ar.max(rb - rd, 0)
-        c.premise("buy fill<=maxIn", ar.le(f2, F.max_in_quote_for_base(ar, need, P, cap)))
-        c.premise("buy fill>=oracle", ar.ge(f2 * WAD, need * P))
-        dust = sell_exact_in(ar, c, "redeem sell", F.min_out_base_to_quote(ar, surplus, P, cap), f3, ar.le(f3 * WAD, surplus * P))
-        rb = ar.ite(dust, rb - surplus, rb)  # a dust surplus stays in the series
-        c.premise("quote covers the buy", ar.ge(rq, f2))
-        gross = rq - f2 + f3
-    fee = F.fee_up(ar, gross, sp.redeem_fee_bps)
-    return dict(b=b - rb, q=q - rq, d=d - rd, S=S - shares, out=gross - fee, gross=gross)
+    plan = procedures.plan_redeem(ar, sp, b, q, d, S, shares, price, F)
+    if plan.buy is None:  # long: sell the BASE slice, f2 = QUOTE proceeds
+        sold, spent = v["f2"], 0
+        fill_premises(ar, c, "redeem sell", plan.sell, sold, price)
+    else:  # short: buy the missing BASE exactly (f2 QUOTE spent); sell any surplus BASE (f3 QUOTE in)
+        sold, spent = v["f3"], v["f2"]
+        fill_premises(ar, c, "redeem buy", plan.buy, spent, price)
+        fill_premises(ar, c, "redeem sell", plan.sell, sold, price)
+    st1 = procedures.settle_redeem(ar, sp, plan, b, q, d, sold, spent)
+    c.premise("solvent (else SeriesInsolvent)", st1.solvent)
+    pay = procedures.redeem_payout(ar, sp, st1.gross, F)
+    return dict(b=st1.b, q=st1.q, d=st1.d, S=S - shares, out=pay.out, gross=st1.gross)
 
 
 def _flow_vars() -> list[Var]:
@@ -182,7 +155,7 @@ class MintValueLemma(Obligation):
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         c, F = Claim(), self.F
         st = mint(ar, F, self.sp, v, c, False)
-        net = v["x"] - F.fee_up(ar, v["x"], self.sp.mint_fee_bps)
+        net = procedures.mint_payment(ar, self.sp, v["x"], F).net
         k = mint_slack(self.sp)
         c.goal(f"dV <= net + {k}", ar.lt(st["v1"] - st["v0"], net + k + 1))  # <=> dV <= net + k on integers
         c.goal("shares*V0 <= S*dV", ar.le(st["shares"] * st["v0"], v["S"] * (st["v1"] - st["v0"])))
@@ -243,12 +216,12 @@ class MintRedeemComposed(Obligation):
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         c, F, sp = Claim(), self.F, self.sp
         x, V0, S, dV, gross = v["x"], v["V0"], v["S"], v["dV"], v["gross"]
-        net = x - F.fee_up(ar, x, sp.mint_fee_bps)
+        net = procedures.mint_payment(ar, sp, x, F).net
         shares = F.mint_shares(ar, S, dV, V0)
         c.premise("shares>0", ar.gt(shares, 0))
         c.premise("lemma_mint: dV<=net+k", ar.le(dV, net + mint_slack(sp)))
         c.premise("lemma_redeem: gross*S1 <= (V1+2)*shares", ar.le(gross * (S + shares), (V0 + dV + 2) * shares))
-        out = gross - F.fee_up(ar, gross, sp.redeem_fee_bps)
+        out = procedures.redeem_payout(ar, sp, gross, F).out
         c.goal("quoteOut <= quoteIn", ar.lt(out, x + 1))
         return c
 

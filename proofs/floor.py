@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from levcheck.specs import procedures
 from levcheck.specs.arith import WAD, Arith
 from levcheck.specs.params import MarketParams, SeriesParams
 
@@ -59,9 +60,8 @@ class NoRebalanceBelowFloor(Obligation):
         c.premise("V>0", ar.gt(val, 0))
         lev = F.leverage(ar, F.exposure(ar, sp.is_long, b, d, P), val)
         equity, floor = equity_and_floor(F, ar, sp.is_long, self.mp.floor_bps, v, b, q, d, v["ib"], v["iq"])
-        allowed = F.rebalance_allowed(ar, lev, sp.min_lev, sp.max_lev, v["now"], v["last"], sp.fallback_interval,
-                                      ar.ge(equity, floor), True)
-        c.premise("rebalance allowed", allowed)
+        trigger = procedures.rebalance_trigger(ar, sp, lev, v["now"], v["last"], ar.ge(equity, floor), True, F)
+        c.premise("rebalance allowed", trigger.allowed)
         c.goal("equity>=floor", ar.ge(equity, floor))
         return c
 
@@ -124,17 +124,16 @@ class RipcordBelowFloor(Obligation):
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         c, sp, F = Claim(), self.sp, self.F
         b, q, d, P = v["b"], v["q"], v["d"], v["P"]
-        val = F.series_value(ar, sp.is_long, b, q, d, P)
-        c.premise("V>0", ar.gt(val, 0))
-        e = F.exposure(ar, sp.is_long, b, d, P)
-        lev = F.leverage(ar, e, val)
+        pos = procedures.position(ar, sp, b, q, d, P, F)
+        c.premise("V>0", ar.gt(pos.v, 0))
+        lev = pos.lev
         equity, floor = equity_and_floor(F, ar, sp.is_long, self.mp.floor_bps, v, b, q, d, v["ib"], v["iq"])
         c.premise("below floor", ar.lt(equity, floor))
         c.premise("above ripcord", ar.gt(lev, sp.ripcord_lev))
         fresh = ar.le(v["now"], v["updated"] + self.mp.oracle_max_age)
         c.premise("fresh", fresh)
-        c.goal("ripcord allowed", F.ripcord_allowed(ar, lev, sp.ripcord_lev, fresh))
-        c.goal("trade only delevers", ar.lt(F.target_exposure(ar, sp.target_lev, val), e))
+        c.goal("ripcord allowed", procedures.ripcord_trigger(ar, sp, lev, fresh, F))
+        c.goal("trade only delevers", procedures.branch(ar, pos, False))
         return c
 
 
@@ -189,11 +188,10 @@ class ReserveFlow(Obligation):
             ib1, iq1 = ib + a, iq + a2
             expected = F.reserve_idle_quote(ar, a, a2, P)
         else:  # absorb_bad_debt: the insolvent series hands over everything; debt written off
-            assets = F.assets_quote(ar, b, q, P)
-            debt_value = F.debt_quote(ar, L, d, P)
-            c.premise("insolvent", ar.lt(assets, debt_value))
+            ins = procedures.plan_insolvency(ar, L, b, q, d, P, F)
+            c.premise("insolvent", ar.lt(ins.assets, ins.owed))
             ib1, iq1, b1, q1, d1 = ib + b, iq + q, 0, 0, 0
-            c.goal("bad debt recognised > 0", ar.gt(debt_value - assets, 0))
+            c.goal("bad debt recognised > 0", ar.gt(ins.shortfall, 0))
         eq0 = F.reserve_equity_quote(ar, ib, iq, P, [F.loan_value_quote(ar, L, b, q, d, P), v["lo"]])
         eq1 = F.reserve_equity_quote(ar, ib1, iq1, P, [F.loan_value_quote(ar, L, b1, q1, d1, P), v["lo"]])
         c.goal("idle>=0", ar.and_(ar.ge(ib1, 0), ar.ge(iq1, 0)))

@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from levcheck.specs import formulas as F
+from levcheck.specs import procedures
 from levcheck.specs.arith import BPS, WAD, Arith, Z3RealArith
 from levcheck.specs.params import SeriesParams
 
@@ -38,16 +39,21 @@ def position_vars() -> list[Var]:
     ]
 
 
-def sell_exact_in(ar: Arith, claim: Claim, name: str, min_out: Any, fill: Any, oracle_ok: Any) -> Any:
-    """An exact-input protocol swap (SPEC swaps + "Dust"): skipped when its oracle minimum rounds to
-    0 (returns True: the input stays, the fill is 0); otherwise the pool's output is at least the
-    minimum (the pool also reverts a zero output, implied as min_out >= 1) and no better than the
-    oracle. Adds the premises; returns the symbolic "dust" condition."""
-    dust = ar.le(min_out, 0)
-    claim.premise(f"{name}: fill>=minOut unless dust", ar.or_(dust, ar.ge(fill, min_out)))
-    claim.premise(f"{name}: dust -> no fill", ar.or_(ar.not_(dust), ar.le(fill, 0)))
-    claim.premise(f"{name}: fill<=oracle", oracle_ok)
-    return dust
+def fill_premises(ar: Arith, claim: Claim, name: str, order: procedures.SwapOrder, fill: Any, price: Any) -> None:
+    """The pool's fill of one protocol swap (`specs.procedures.SwapOrder`), as premises: within the
+    order's oracle limit and no better than the oracle price. An exact-input order skipped as dust
+    fills 0 (the pool also reverts a zero output, implied as min_out >= 1); an exact-output buy's
+    fill is the QUOTE paid."""
+    if order.exact_out:
+        claim.premise(f"{name}: fill<=maxIn", ar.le(fill, order.limit))
+        claim.premise(f"{name}: fill>=oracle", ar.ge(fill * WAD, order.amount * price))
+        return
+    claim.premise(f"{name}: fill>=minOut unless dust", ar.or_(order.skipped, ar.ge(fill, order.limit)))
+    claim.premise(f"{name}: dust -> no fill", ar.or_(ar.not_(order.skipped), ar.le(fill, 0)))
+    if order.token_in == "QUOTE":  # BASE out: fill x P <= QUOTE in x WAD
+        claim.premise(f"{name}: fill<=oracle", ar.le(fill * price, order.amount * WAD))
+    else:  # QUOTE out: fill x WAD <= BASE in x P
+        claim.premise(f"{name}: fill<=oracle", ar.le(fill * WAD, order.amount * price))
 
 
 def exact_of(ar: Arith) -> Arith:
@@ -74,49 +80,33 @@ class Rebalanced:
 
 
 def rebalance(ar: Arith, sp: SeriesParams, v: dict[str, Any], increase: bool, claim: Claim, F: Any = F) -> Rebalanced:
-    """SPEC `rebalance()` step 5 for one branch (E* > E when `increase`), with the pool's fill
-    `v["fill"]` as a free variable; adds the branch condition and the fill's limits as premises."""
-    P, b, q, d, fill = v["P"], v["b"], v["q"], v["d"], v["fill"]
-    L, c = sp.is_long, sp.slippage_cap_bps
-    v0 = F.series_value(ar, L, b, q, d, P)
-    e0 = F.exposure(ar, L, b, d, P)
-    claim.premise("value>=V_MIN", ar.ge(v0, V_MIN))
+    """SPEC `rebalance()` step 5 for one branch (E* > E when `increase`), as `specs.procedures`
+    plan_trade / settle_trade with the pool's fill `v["fill"]` a free variable; adds the branch
+    condition and the fill's limits as premises."""
+    price, b, q, d, fill = v["P"], v["b"], v["q"], v["d"], v["fill"]
+    L = sp.is_long
+    pos = procedures.position(ar, sp, b, q, d, price, F)
+    claim.premise("value>=V_MIN", ar.ge(pos.v, V_MIN))
     if not L:  # reachable shorts hold no BASE between trades (SPEC: surplus BASE is sold); see note
         claim.premise("short: b<=d", ar.le(b, d))
-    lev0 = F.leverage(ar, e0, v0)
-    te = F.target_exposure(ar, sp.target_lev, v0)
-    claim.premise("branch", ar.gt(te, e0) if increase else ar.lt(te, e0))
+    lev0 = pos.lev
+    claim.premise("branch", procedures.branch(ar, pos, increase))
+    plan = procedures.plan_trade(ar, sp, pos, d, price, increase, F)
+    if L and not increase:
+        claim.premise("sell<=b", ar.le(plan.swap.amount, b))
+    fill_premises(ar, claim, "buy" if plan.swap.token_in == "QUOTE" else "sell", plan.swap, fill, price)
+    st = procedures.settle_trade(ar, sp, plan, b, q, d, fill)
+    if st.solvent is not True:
+        claim.premise("fill<=q (else SeriesInsolvent)", st.solvent)
     zero: Any = 0
-    if L and increase:  # borrow E*-E QUOTE, buy BASE (both skipped when the purchase is dust)
-        amt = te - e0
-        dust = sell_exact_in(ar, claim, "buy", F.min_out_quote_to_base(ar, amt, P, c), fill, ar.le(fill * P, amt * WAD))
-        amt = ar.ite(dust, zero, amt)
-        b1, q1, d1 = b + fill, q, d + amt
-        notional, borrowed, ib_out, iq_out = amt, amt, zero, amt
-    elif L:  # sell BASE, repay min(proceeds, d)
-        sell = F.quote_to_base_down(ar, e0 - te, P)
-        claim.premise("sell<=b", ar.le(sell, b))
-        dust = sell_exact_in(ar, claim, "sell", F.min_out_base_to_quote(ar, sell, P, c), fill, ar.le(fill * WAD, sell * P))
-        sell = ar.ite(dust, zero, sell)
-        repay = ar.min(fill, d)
-        b1, q1, d1 = b - sell, q + fill - repay, d - repay
-        notional, borrowed, ib_out, iq_out = ar.ite(dust, zero, e0 - te), zero, zero, zero - repay
-    elif increase:  # short: borrow BASE, sell it for QUOTE (both skipped when the sale is dust)
-        amt = F.quote_to_base_down(ar, te - e0, P)
-        dust = sell_exact_in(ar, claim, "sell", F.min_out_base_to_quote(ar, amt, P, c), fill, ar.le(fill * WAD, amt * P))
-        amt = ar.ite(dust, zero, amt)
-        b1, q1, d1 = b, q + fill, d + amt
-        notional, borrowed, ib_out, iq_out = ar.ite(dust, zero, te - e0), F.debt_quote(ar, False, amt, P), amt, zero
-    else:  # short: buy exact BASE with QUOTE (fill = QUOTE spent), repay it
-        buy = ar.min(F.quote_to_base_down(ar, e0 - te, P), d)
-        claim.premise("fill<=maxIn", ar.le(fill, F.max_in_quote_for_base(ar, buy, P, c)))
-        claim.premise("fill>=oracle", ar.ge(fill * WAD, buy * P))
-        claim.premise("fill<=q", ar.le(fill, q))  # else the swap cannot be paid and reverts
-        b1, q1, d1 = b, q - fill, d - buy
-        notional, borrowed, ib_out, iq_out = e0 - te, zero, zero - buy, zero
-    v1 = F.series_value(ar, L, b1, q1, d1, P)
-    e1 = F.exposure(ar, L, b1, d1, P)
-    return Rebalanced(v0, e0, lev0, te, b1, q1, d1, v1, e1, notional, borrowed, ib_out, iq_out)
+    if increase:  # the reserve lends the debt asset
+        borrowed = plan.borrow if L else F.debt_quote(ar, False, plan.borrow, price)
+        ib_out, iq_out = (zero, plan.borrow) if L else (plan.borrow, zero)
+    else:  # the series repays
+        borrowed, (ib_out, iq_out) = zero, ((zero, zero - st.repay) if L else (zero - st.repay, zero))
+    v1 = F.series_value(ar, L, st.b, st.q, st.d, price)
+    e1 = F.exposure(ar, L, st.b, st.d, price)
+    return Rebalanced(pos.v, pos.e, lev0, pos.target_e, st.b, st.q, st.d, v1, e1, plan.notional, borrowed, ib_out, iq_out)
 
 
 def tolerance_closed_form(is_long: bool, increase: bool, c: Any, T: Any, hi: Any) -> Any:

@@ -130,7 +130,7 @@ def _within_cap(m: Any, label: str, price: int, cap: int) -> bool:
     ev = [e for e in m.last_events if e.name == "Rebalanced" and e.address == label]
     if not ev:
         return False
-    _, _, base_amt, quote_amt, *_ = tuple(ev[0].args.values())
+    base_amt, quote_amt = ev[0].args["baseAmount"], ev[0].args["quoteAmount"]
     fair = base_amt * price // WAD
     return fair * (10_000 - cap) - 10_000 <= quote_amt * 10_000 <= fair * (10_000 + cap) + 10_000
 

@@ -10,10 +10,13 @@ for their ids and statements. Rounding tolerances are explicit, in wei, and said
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .arith import BPS, WAD
+from . import formulas as F
+from . import procedures as P
+from .arith import BPS, INT, WAD
 from .state import SeriesState, SystemState
 
 # wei of series value that the four rounding primitives may move in one step (each of b*P, d*P, the
@@ -96,6 +99,15 @@ def _series_of(outcome: Outcome, state: SystemState) -> SeriesState | None:
     return state.series_state(label) if label is not None else None
 
 
+def _trigger(st: SystemState, s: SeriesState) -> P.TriggerDecision:
+    """The trigger decision of `specs.procedures` (the one the model runs) on a snapshot. An
+    insolvent series has no leverage: it is decided as if at target (never out of band)."""
+    lev = st.leverage(s)
+    t = P.rebalance_trigger(INT, s.params, s.params.target_lev if lev is None else lev, st.time, s.last_rebalance,
+                            st.above_floor(), st.fresh)
+    return t if lev is not None else dataclasses.replace(t, lev=None)
+
+
 def _fmt_lev(x: int | None) -> str:
     return "undefined" if x is None else f"{x / WAD:.6f}x"
 
@@ -117,13 +129,10 @@ def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | No
         return
     s = _series_of(o, prev)
     assert s is not None
-    lev = prev.leverage(s)
-    p = s.params
-    band = lev is not None and (lev < p.min_lev or lev > p.max_lev)
-    due = prev.time >= s.last_rebalance + p.fallback_interval
-    if not (band or due):
-        yield f"{s.label} rebalanced at {_fmt_lev(lev)} inside the band with the fallback not due"
-    if not prev.fresh:
+    t = _trigger(prev, s)
+    if not (t.out_of_band or t.fallback_due):
+        yield f"{s.label} rebalanced at {_fmt_lev(t.lev)} inside the band with the fallback not due"
+    if not t.fresh:
         yield f"{s.label} rebalanced on a stale or zero price (updated {prev.updated_at}, now {prev.time})"
 
 
@@ -142,11 +151,10 @@ def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome |
     s = _series_of(o, prev)
     assert s is not None
     if o.reverted == "NotTriggered":
-        lev = prev.leverage(s)
-        p = s.params
-        if lev is not None and (lev < p.min_lev or lev > p.max_lev):
-            yield f"{s.label} refused NotTriggered at {_fmt_lev(lev)}, outside the band"
-        if prev.time >= s.last_rebalance + p.fallback_interval:
+        t = _trigger(prev, s)
+        if t.out_of_band:
+            yield f"{s.label} refused NotTriggered at {_fmt_lev(t.lev)}, outside the band"
+        if t.fallback_due:
             yield f"{s.label} refused NotTriggered although the fallback was due"
     elif o.reverted == "BelowFloor" and prev.fresh and prev.above_floor():
         yield f"{s.label} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}"
@@ -190,7 +198,7 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
     lev = state.leverage(s)
     if lev is None:
         yield f"{s.label} insolvent right after its {o.action}"
-    elif not (s.params.min_lev <= lev <= s.params.max_lev):
+    elif F.out_of_band(INT, lev, s.params.min_lev, s.params.max_lev):
         yield f"{s.label} left at {_fmt_lev(lev)} after its {o.action}, outside the band"
 
 
@@ -309,7 +317,7 @@ def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | Non
     if o.reverted == "BelowFloor":
         yield f"ripcord on {s.label} reverted BelowFloor"
     lev = prev.leverage(s)
-    if o.reverted == "NotAboveRipcord" and lev is not None and lev > s.params.ripcord_lev:
+    if o.reverted == "NotAboveRipcord" and lev is not None and P.ripcord_trigger(INT, s.params, lev, prev.fresh):
         yield f"ripcord on {s.label} refused at {_fmt_lev(lev)} above ripcord {_fmt_lev(s.params.ripcord_lev)}"
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import formulas as F
+from . import procedures as P
 from .arith import INT, WAD, isqrt_down
 from .params import MarketParams, SeriesParams
 from .state import SeriesState, SystemState
@@ -24,7 +25,6 @@ from .state import SeriesState, SystemState
 MAX_UINT = 2**256 - 1
 ZERO = "zero"  # the zero address (mint/burn counterpart of Transfer events)
 CHECKPOINT_INTERVAL = 3_600
-TRIGGER_BAND, TRIGGER_FALLBACK, TRIGGER_RIPCORD = 0, 1, 2
 DEPLOYER, KEEPER = "deployer", "oracle-keeper"
 
 
@@ -356,21 +356,20 @@ class Model:
 
     def _settle_swap(self, sender: str, token_in: str, amount_in: int, out: int, to: str) -> None:
         p = self.pool
-        fee = F.fee_up(INT, amount_in, p.fee_bps)
-        pfee = F.protocol_fee(INT, fee, p.protocol_share_bps)
+        sw = P.pool_swap(INT, p.fee_bps, p.protocol_share_bps, amount_in, out)
         self._pull(token_in, "pool", sender, amount_in)
         if token_in == "BASE":
-            p.reserve_base += amount_in - pfee
-            p.pending_fee_base += pfee
-            p.reserve_quote -= out
+            p.reserve_base += sw.to_reserve_in
+            p.pending_fee_base += sw.protocol_fee
+            p.reserve_quote -= sw.out
             token_out = "QUOTE"
         else:
-            p.reserve_quote += amount_in - pfee
-            p.pending_fee_quote += pfee
-            p.reserve_base -= out
+            p.reserve_quote += sw.to_reserve_in
+            p.pending_fee_quote += sw.protocol_fee
+            p.reserve_base -= sw.out
             token_out = "BASE"
         self._push(token_out, "pool", to, out)
-        self._emit("pool", "Swap", sender=sender, tokenIn=token_in, amountIn=amount_in, amountOut=out, protocolFee=pfee)
+        self._emit("pool", "Swap", sender=sender, tokenIn=token_in, amountIn=amount_in, amountOut=out, protocolFee=sw.protocol_fee)
 
     def _swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str) -> int:
         r_in, r_out = self._reserves(token_in)
@@ -541,14 +540,10 @@ class Model:
         self._push("QUOTE", "reserve", keeper, amount)
         self._emit("reserve", "KeeperPaid", series=series, keeper=keeper, amount=amount)
 
-    def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, now: int) -> None:
-        """The series' remaining assets are pulled into idle and the shortfall (debt value rounded
-        up minus asset value rounded down, never negative) is recorded as bad debt."""
+    def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, shortfall: int) -> None:
+        """The series' remaining assets are pulled into idle and the shortfall
+        (`procedures.plan_insolvency`) is recorded as bad debt."""
         r = self.reserve
-        price = self.oracle_price(now)
-        owed = F.debt_quote(INT, self.series[series].p.is_long, r.debt_of[series], price)
-        assets = F.assets_quote(INT, base_in, quote_in, price)
-        shortfall = max(owed - assets, 0)
         r.debt_of[series] = 0
         r.idle_base += base_in
         r.idle_quote += quote_in
@@ -639,19 +634,19 @@ class Model:
     def debt(self, series: str) -> int:
         return self.reserve.debt_of.get(series, 0)
 
+    def _position(self, series: str, price: int) -> P.Position:
+        s = self.series[series]
+        return P.position(INT, s.p, s.base_held, s.quote_held, self.debt(series), price)
+
     def _value(self, series: str, price: int) -> int:
         s = self.series[series]
         return F.series_value(INT, s.p.is_long, s.base_held, s.quote_held, self.debt(series), price)
 
-    def _exposure(self, series: str, price: int) -> int:
-        s = self.series[series]
-        return F.exposure(INT, s.p.is_long, s.base_held, self.debt(series), price)
-
     def _leverage(self, series: str, price: int) -> int:
-        v = self._value(series, price)
-        if v <= 0:
+        pos = self._position(series, price)
+        if pos.v <= 0:
             raise _revert("SeriesInsolvent")
-        return F.leverage(INT, self._exposure(series, price), v)
+        return pos.lev
 
     def _nav(self, series: str, price: int) -> int:
         return F.nav_per_token(INT, self._value(series, price), self.tokens[series].total_supply)
@@ -665,70 +660,22 @@ class Model:
     def nav_per_token(self, series: str, now: int) -> int:
         return self._nav(series, self.oracle_price(now))
 
-    # ------------------------------------------------------------------ LeveragedToken: protocol trades
-    # A protocol swap whose oracle-implied minimum rounds to 0 is "dust" and is skipped (with the
-    # borrow that would fund it): the contracts' refinement of SPEC's "no trade when the amount rounds to 0".
+    # ------------------------------------------------------------------ LeveragedToken: executing a procedure
+    # The arithmetic of mint, redeem and the trade to target is `specs.procedures` (shared with the
+    # proofs); here only the calls it implies, in the contracts' order: borrow, swap, repay.
 
-    def _min_out(self, series: str, token_in: str, amount_in: int, price: int) -> int:
-        cap = self.series[series].p.slippage_cap_bps
-        if token_in == "BASE":
-            return F.min_out_base_to_quote(INT, amount_in, price, cap)
-        return F.min_out_quote_to_base(INT, amount_in, price, cap)
-
-    def _series_sell(self, series: str, token_in: str, amount_in: int, price: int) -> int:
-        """Sell exactly `amount_in` with the oracle minimum; a dust sale is skipped (returns 0)."""
-        s = self.series[series]
-        min_out = self._min_out(series, token_in, amount_in, price)
-        if min_out == 0:
+    def _swap(self, series: str, order: P.SwapOrder) -> int:
+        """Run one protocol swap (its fill: output of a sale, QUOTE paid for a buy); 0 when skipped."""
+        if order.skipped:
             return 0
-        out = self._swap_exact_in(series, token_in, amount_in, min_out, series)
-        if token_in == "BASE":
-            s.base_held += -amount_in
-            s.quote_held += out
-        else:
-            s.quote_held += -amount_in
-            s.base_held += out
-        return out
+        if order.exact_out:
+            return self._swap_exact_out(series, order.token_in, order.amount, order.limit, series)
+        return self._swap_exact_in(series, order.token_in, order.amount, order.limit, series)
 
-    def _series_buy_base(self, series: str, base_out: int, price: int) -> int:
-        """Buy exactly `base_out` BASE paying at most the oracle maximum."""
-        s = self.series[series]
-        if base_out == 0:
-            return 0
-        max_in = F.max_in_quote_for_base(INT, base_out, price, s.p.slippage_cap_bps)
-        spent = self._swap_exact_out(series, "QUOTE", base_out, max_in, series)
-        if spent > s.quote_held:
-            raise _revert("SeriesInsolvent")
-        s.quote_held -= spent
-        s.base_held += base_out
-        return spent
-
-    def _series_borrow(self, series: str, amount: int) -> None:
-        if amount == 0:
-            return
-        s = self.series[series]
-        if s.p.is_long:
-            s.quote_held += amount
-        else:
-            s.base_held += amount
-        self._borrow(series, amount)
-
-    def _series_repay(self, series: str, amount: int) -> None:
-        if amount == 0:
-            return
-        s = self.series[series]
-        if s.p.is_long:
-            s.quote_held -= amount
-        else:
-            s.base_held -= amount
-        self._repay(series, amount)
-
-    def _borrow_and_sell(self, series: str, borrow: int, token_in: str, amount_in: int, price: int) -> int:
-        """Borrow then sell, or neither when the sale is dust."""
-        if self._min_out(series, token_in, amount_in, price) == 0:
-            return 0
-        self._series_borrow(series, borrow)
-        return self._series_sell(series, token_in, amount_in, price)
+    def _hold(self, series: str, b: int, q: int, d: int) -> None:
+        """Record the settled holdings; the debt moved through the reserve's borrow/repay."""
+        assert self.debt(series) == d, (series, self.debt(series), d)
+        self.series[series].base_held, self.series[series].quote_held = b, q
 
     # ------------------------------------------------------------------ LeveragedToken: mint / redeem
 
@@ -740,46 +687,26 @@ class Model:
         if quote_in == 0:
             raise _revert("ZeroAmount")
         price = self.oracle_price(now)
-        fee = F.fee_up(INT, quote_in, s.p.mint_fee_bps)
-        net = quote_in - fee
+        pay = P.mint_payment(INT, s.p, quote_in)
         self._pull("QUOTE", series, sender, quote_in)
-        if fee > 0:
-            self._deposit_fee(series, fee)
+        if pay.fee > 0:
+            self._deposit_fee(series, pay.fee)
         supply = self.tokens[series].total_supply
-        v0 = self._value(series, price)
-        if supply > 0 and v0 <= 0:
-            raise _revert("SeriesInsolvent")
         b, q, d = s.base_held, s.quote_held, self.debt(series)
-        s.quote_held += net  # the payment joins the position; the trades below reshape it
-        if supply == 0:  # bootstrap: the target shape
-            if s.p.is_long:
-                borrow = INT.mul_div_down(net, s.p.target_lev - WAD, WAD)
-                self._borrow_and_sell(series, borrow, "QUOTE", net + borrow, price)
-            else:
-                borrow = F.quote_to_base_down(INT, INT.mul_div_down(net, s.p.target_lev, WAD), price)
-                self._borrow_and_sell(series, borrow, "BASE", borrow, price)
-        else:  # pro rata: scale b, q and d by net / V0
-            dd = INT.mul_div_down(d, net, v0)
-            if s.p.is_long:
-                dq = INT.mul_div_down(q, net, v0)
-                if net + dd <= dq:
-                    self._series_borrow(series, dd)
-                else:
-                    self._borrow_and_sell(series, dd, "QUOTE", net + dd - dq, price)
-            else:
-                db = INT.mul_div_down(b, net, v0)
-                if dd <= db:
-                    self._series_borrow(series, dd)
-                else:
-                    self._borrow_and_sell(series, dd, "BASE", dd - db, price)
-        shares = F.mint_shares(INT, supply, self._value(series, price) - v0, v0)
-        if shares <= 0:
+        if supply > 0 and self._value(series, price) <= 0:
+            raise _revert("SeriesInsolvent")
+        plan = P.plan_mint(INT, s.p, supply == 0, b, q, d, price, pay.net)
+        if plan.borrow:
+            self._borrow(series, plan.borrow)
+        st = P.settle_mint(INT, s.p, plan, b, q, d, supply, price, self._swap(series, plan.swap))
+        self._hold(series, st.b, st.q, st.d)
+        if st.shares <= 0:
             raise _revert("ZeroShares")
-        if shares < min_shares:
-            raise _revert("InsufficientShares", shares, min_shares)
-        self._mint_token(series, sender, shares)
-        self._emit(series, "Minted", account=sender, quoteIn=quote_in, fee=fee, shares=shares)
-        return shares
+        if st.shares < min_shares:
+            raise _revert("InsufficientShares", st.shares, min_shares)
+        self._mint_token(series, sender, st.shares)
+        self._emit(series, "Minted", account=sender, quoteIn=quote_in, fee=pay.fee, shares=st.shares)
+        return st.shares
 
     def redeem(self, sender: str, series: str, shares: int, min_quote_out: int, now: int) -> int:
         return self._tx(self._redeem, sender, series, shares, min_quote_out, now)
@@ -792,69 +719,47 @@ class Model:
         if have < shares:
             raise _revert("InsufficientBalance", have, shares)
         price = self.oracle_price(now)
-        supply = self.tokens[series].total_supply
-        db = F.pro_rata_down(INT, s.base_held, shares, supply)
-        dq = F.pro_rata_down(INT, s.quote_held, shares, supply)
-        dd = F.pro_rata_up(INT, self.debt(series), shares, supply)
-        if s.p.is_long:
-            cash = dq + self._series_sell(series, "BASE", db, price)
-            if cash < dd:
-                raise _revert("SeriesInsolvent")
-            self._series_repay(series, dd)
-            gross = cash - dd
-        else:
-            gross = dq
-            if db > dd:
-                gross += self._series_sell(series, "BASE", db - dd, price)
-            elif dd > db:
-                spent = self._series_buy_base(series, dd - db, price)
-                if gross < spent:
-                    raise _revert("SeriesInsolvent")
-                gross -= spent
-            self._series_repay(series, dd)
-        fee = F.fee_up(INT, gross, s.p.redeem_fee_bps)
-        quote_out = gross - fee
-        if quote_out < min_quote_out:
-            raise _revert("InsufficientOutput", quote_out, min_quote_out)
-        s.quote_held -= gross  # the redeemer's cash leaves the position: fee to the reserve, rest paid out
+        b, q, d = s.base_held, s.quote_held, self.debt(series)
+        plan = P.plan_redeem(INT, s.p, b, q, d, self.tokens[series].total_supply, shares, price)
+        sold = self._swap(series, plan.sell)
+        spent = self._swap(series, plan.buy) if plan.buy is not None else 0
+        st = P.settle_redeem(INT, s.p, plan, b, q, d, sold, spent)
+        if not st.solvent:
+            raise _revert("SeriesInsolvent")
+        if plan.slices.dd:
+            self._repay(series, plan.slices.dd)
+        pay = P.redeem_payout(INT, s.p, st.gross)
+        if pay.out < min_quote_out:
+            raise _revert("InsufficientOutput", pay.out, min_quote_out)
+        self._hold(series, st.b, st.q, st.d)  # the redeemer's cash leaves: fee to the reserve, rest paid out
         self._burn_token(series, sender, shares)
-        if fee > 0:
-            self._deposit_fee(series, fee)
-        self._push("QUOTE", series, sender, quote_out)
-        self._emit(series, "Redeemed", account=sender, shares=shares, quoteOut=quote_out, fee=fee)
-        return quote_out
+        if pay.fee > 0:
+            self._deposit_fee(series, pay.fee)
+        self._push("QUOTE", series, sender, pay.out)
+        self._emit(series, "Redeemed", account=sender, shares=shares, quoteOut=pay.out, fee=pay.fee)
+        return pay.out
 
     # ------------------------------------------------------------------ LeveragedToken: rebalance / ripcord
 
-    def _trade_to_target(self, series: str, price: int, v: int) -> tuple[bool, int, int]:
-        """Rebalance step 5: trade back to E* = target x V. Returns (increase, baseAmount, quoteAmount)."""
+    def _trade_to_target(self, series: str, price: int, pos: P.Position) -> tuple[bool, int, int]:
+        """Rebalance step 5. Returns (increase, baseAmount, quoteAmount) for the event."""
         s = self.series[series]
-        d = self.debt(series)
-        e = self._exposure(series, price)
-        e_star = F.target_exposure(INT, s.p.target_lev, v)
-        if e_star > e:
-            if s.p.is_long:
-                quote_amt = e_star - e
-                if self._min_out(series, "QUOTE", quote_amt, price) == 0:
-                    return True, 0, 0
-                return True, self._borrow_and_sell(series, quote_amt, "QUOTE", quote_amt, price), quote_amt
-            base_amt = F.quote_to_base_down(INT, e_star - e, price)
-            if self._min_out(series, "BASE", base_amt, price) == 0:
-                return True, 0, 0
-            return True, base_amt, self._borrow_and_sell(series, base_amt, "BASE", base_amt, price)
-        if e_star < e:
-            base_amt = F.quote_to_base_down(INT, e - e_star, price)
-            if s.p.is_long:
-                proceeds = self._series_sell(series, "BASE", base_amt, price)
-                if proceeds == 0:
-                    return False, 0, 0
-                self._series_repay(series, min(proceeds, d))
-                return False, base_amt, proceeds
-            base_amt = min(base_amt, d)
-            spent = self._series_buy_base(series, base_amt, price)
-            self._series_repay(series, base_amt)
-            return False, base_amt, spent
-        return False, 0, 0
+        b, q, d = s.base_held, s.quote_held, self.debt(series)
+        for increase in (True, False):
+            if P.branch(INT, pos, increase):
+                break
+        else:
+            return False, 0, 0  # E* == E: nothing to trade
+        plan = P.plan_trade(INT, s.p, pos, d, price, increase)
+        if plan.borrow:
+            self._borrow(series, plan.borrow)
+        st = P.settle_trade(INT, s.p, plan, b, q, d, self._swap(series, plan.swap))
+        if not st.solvent:
+            raise _revert("SeriesInsolvent")
+        if st.repay:
+            self._repay(series, st.repay)
+        self._hold(series, st.b, st.q, st.d)
+        return increase, st.base_amount, st.quote_amount
 
     def rebalance(self, sender: str, series: str, now: int) -> int:
         """Returns the trigger (0 band, 1 fallback)."""
@@ -868,51 +773,50 @@ class Model:
         price = self.oracle_price(now)
         if self.tokens[series].total_supply == 0:
             raise _revert("EmptySeries")
-        v = self._value(series, price)
+        pos = self._position(series, price)
         lev = self._leverage(series, price)  # SeriesInsolvent when V <= 0
         if ripcord:
-            if lev <= s.p.ripcord_lev:
+            if not P.ripcord_trigger(INT, s.p, lev, True):
                 raise _revert("NotAboveRipcord", lev)
-            trigger = TRIGGER_RIPCORD
+            trigger = P.Trigger.RIPCORD
         else:
-            equity, floor = self._equity_and_floor(self.oracle_price(now))
-            if equity < floor:
+            equity, floor = self._equity_and_floor(price)
+            decision = P.rebalance_trigger(INT, s.p, lev, now, s.last_rebalance, equity >= floor, True)
+            if not decision.above_floor:
                 raise _revert("BelowFloor", equity, floor)
-            if F.out_of_band(INT, lev, s.p.min_lev, s.p.max_lev):
-                trigger = TRIGGER_BAND
-            elif F.fallback_due(INT, now, s.last_rebalance, s.p.fallback_interval):
-                trigger = TRIGGER_FALLBACK
-            else:
+            if not decision.allowed:
                 raise _revert("NotTriggered", lev)
+            trigger = decision.kind
         nav_before = self._nav(series, price)
-        increase, base_amt, quote_amt = self._trade_to_target(series, price, v)
+        increase, base_amt, quote_amt = self._trade_to_target(series, price, pos)
         s.last_rebalance = now
         if not ripcord:
             self._pay_keeper(series, sender, s.p.keeper_fee)
-        v_after = self._value(series, price)
+        after = self._position(series, price)
         self._emit(
             series,
             "Rebalanced",
-            trigger=trigger,
+            trigger=int(trigger),
             increase=increase,
             baseAmount=base_amt,
             quoteAmount=quote_amt,
             levBefore=lev,
-            levAfter=F.leverage(INT, self._exposure(series, price), v_after) if v_after > 0 else 0,
+            levAfter=after.lev if after.v > 0 else 0,
             navBefore=nav_before,
             navAfter=self._nav(series, price),
         )
-        return trigger
+        return int(trigger)
 
     def settle_insolvency(self, sender: str, series: str, now: int) -> None:
         def run() -> None:
             s = self.series[series]
             price = self.oracle_price(now)
-            if self._value(series, price) > 0 or self.debt(series) == 0:
+            ins = P.plan_insolvency(INT, s.p.is_long, s.base_held, s.quote_held, self.debt(series), price)
+            if not ins.allowed:
                 raise _revert("NotInsolvent")
             b, q = s.base_held, s.quote_held
             s.base_held = s.quote_held = 0
-            self._absorb_bad_debt(series, b, q, now)
+            self._absorb_bad_debt(series, b, q, ins.shortfall)
             self._emit(series, "InsolvencySettled", baseOut=b, quoteOut=q)
 
         self._tx(run)
