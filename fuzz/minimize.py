@@ -17,7 +17,7 @@ def failure_key(r: ReplayResult) -> tuple:
         return ("passed",)
     if r.status == "violated":
         f = r.steps[r.first_failure]
-        return ("violated", tuple(sorted({v.split(": ")[1] for v in f.violations})))
+        return ("violated", tuple(sorted({v.invariant for _, v in f.found})))
     return ("diverged",)
 
 

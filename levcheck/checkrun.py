@@ -233,10 +233,8 @@ def stage_fuzz(ctx: Context) -> StageResult:
         step = rep.steps[rep.first_failure] if rep and rep.first_failure is not None else None
         if step is None or step.differences:
             failed_ids[AGREEMENT] = "; ".join(step.differences[:3]) if step else (res.notes[0] if res.notes else "failed")
-        for v in (step.violations if step else []):
-            side, _, rest = str(v).partition(": ")
-            inv_id, _, msg = rest.partition(": ")
-            failed_ids.setdefault(inv_id, f"{side}: {msg}")
+        for side, v in (step.found if step else []):
+            failed_ids.setdefault(v.invariant, f"{side}: {v.message}")
     loc = None
     if step is not None and step.step.action in ACTION_FUNCTION and ctx.artifacts:
         loc = function_location(ctx.artifacts, *ACTION_FUNCTION[step.step.action])

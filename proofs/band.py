@@ -281,7 +281,7 @@ class Trigger(Obligation):
         fresh = ar.le(v["now"], v["updated"] + self.max_age)
         above = ar.ge(v["equity"], v["floor"])
         # the swap's own check: the pool's fill against the oracle-derived minimum (SPEC swaps)
-        slip_ok = ar.ge(v["fill"], self.F.min_out_base_to_quote(ar, v["amount"], P, sp.slippage_cap_bps))
+        slip_ok = ar.ge(v["fill"], procedures.sell_order(ar, "BASE", v["amount"], P, sp.slippage_cap_bps, self.F).limit)
         trigger = procedures.rebalance_trigger(ar, sp, lev, v["now"], v["last"], above, fresh, self.F)
         succeeds = ar.and_(trigger.allowed, slip_ok)
         xv, xe = self.F.series_value(ex, L, b, q, d, P), self.F.exposure(ex, L, b, d, P)  # exact E/V, as E*WAD vs lev*V

@@ -25,9 +25,25 @@ ROUNDING_WEI = 4
 
 
 @dataclass(frozen=True)
-class Violation:
-    invariant: str
+class Found:
+    """What a check yields: a readable message, the series it concerns (None: the whole system) and
+    the numbers behind it by name. `Invariant.check` adds the invariant's id."""
+
     message: str
+    series: str | None = None
+    values: dict[str, int | None] = field(default_factory=dict, hash=False)
+
+
+def _found(message: str, series: str | None = None, **values: int | None) -> Found:
+    return Found(message, series, values)
+
+
+@dataclass(frozen=True)
+class Violation:
+    invariant: str  # the `Invariant.id`
+    message: str
+    series: str | None = None  # the series label, or None for a system-wide property
+    values: dict[str, int | None] = field(default_factory=dict, hash=False)  # the numbers, by name
 
     def __str__(self) -> str:
         return f"{self.invariant}: {self.message}"
@@ -49,7 +65,7 @@ class Outcome:
         return [e for e in self.events if e[1] == name]
 
 
-Check = Callable[[SystemState, "SystemState | None", "Outcome | None"], Iterable[str]]
+Check = Callable[[SystemState, "SystemState | None", "Outcome | None"], Iterable[Found]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,7 @@ class Invariant:
             return []
         if self.actions is not None and (outcome is None or outcome.action not in self.actions):
             return []
-        return [Violation(self.id, msg) for msg in self._check(state, prev, outcome)]
+        return [Violation(self.id, f.message, f.series, dict(f.values)) for f in self._check(state, prev, outcome)]
 
 
 INVARIANTS: list[Invariant] = []
@@ -123,7 +139,7 @@ def _fmt_lev(x: int | None) -> str:
     transition=True,
     actions=("rebalance",),
 )
-def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action != "rebalance" or o.reverted is not None:
         return
@@ -131,9 +147,11 @@ def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | No
     assert s is not None
     t = _trigger(prev, s)
     if not (t.out_of_band or t.fallback_due):
-        yield f"{s.label} rebalanced at {_fmt_lev(t.lev)} inside the band with the fallback not due"
+        yield _found(f"{s.label} rebalanced at {_fmt_lev(t.lev)} inside the band with the fallback not due", s.label,
+                     lev=t.lev, time=prev.time, last_rebalance=s.last_rebalance)
     if not t.fresh:
-        yield f"{s.label} rebalanced on a stale or zero price (updated {prev.updated_at}, now {prev.time})"
+        yield _found(f"{s.label} rebalanced on a stale or zero price (updated {prev.updated_at}, now {prev.time})", s.label,
+                     price=prev.price, updated_at=prev.updated_at, time=prev.time)
 
 
 @_invariant(
@@ -144,7 +162,7 @@ def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | No
     transition=True,
     actions=("rebalance",),
 )
-def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action != "rebalance" or o.reverted is None:
         return
@@ -153,13 +171,15 @@ def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome |
     if o.reverted == "NotTriggered":
         t = _trigger(prev, s)
         if t.out_of_band:
-            yield f"{s.label} refused NotTriggered at {_fmt_lev(t.lev)}, outside the band"
+            yield _found(f"{s.label} refused NotTriggered at {_fmt_lev(t.lev)}, outside the band", s.label, lev=t.lev)
         if t.fallback_due:
-            yield f"{s.label} refused NotTriggered although the fallback was due"
+            yield _found(f"{s.label} refused NotTriggered although the fallback was due", s.label,
+                         time=prev.time, last_rebalance=s.last_rebalance)
     elif o.reverted == "BelowFloor" and prev.fresh and prev.above_floor():
-        yield f"{s.label} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}"
+        yield _found(f"{s.label} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}", s.label,
+                     equity=prev.equity_quote(), floor=prev.floor_quote())
     elif o.reverted == "StalePrice" and prev.fresh:
-        yield f"{s.label} refused StalePrice with a fresh oracle"
+        yield _found(f"{s.label} refused StalePrice with a fresh oracle", s.label, updated_at=prev.updated_at, time=prev.time)
 
 
 @_invariant(
@@ -174,7 +194,7 @@ def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome |
     transition=True,
     actions=("rebalance", "ripcord"),
 )
-def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert o is not None
     if o.action not in ("rebalance", "ripcord") or o.reverted is not None:
         return
@@ -197,9 +217,10 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
         return
     lev = state.leverage(s)
     if lev is None:
-        yield f"{s.label} insolvent right after its {o.action}"
+        yield _found(f"{s.label} insolvent right after its {o.action}", s.label, value=state.value(s))
     elif F.out_of_band(INT, lev, s.params.min_lev, s.params.max_lev):
-        yield f"{s.label} left at {_fmt_lev(lev)} after its {o.action}, outside the band"
+        yield _found(f"{s.label} left at {_fmt_lev(lev)} after its {o.action}, outside the band", s.label,
+                     lev=lev, lev_before=lev0, min_lev=s.params.min_lev, max_lev=s.params.max_lev)
 
 
 @_invariant(
@@ -210,7 +231,7 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
     transition=True,
     actions=("set_price",),
 )
-def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action != "set_price" or o.reverted is not None or state.price == prev.price:
         return
@@ -225,9 +246,10 @@ def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
         tol = (max(l0, l1) + WAD) * ROUNDING_WEI // max(state.value(s_new), 1) + 1
         should_fall = up == s_new.is_long
         if should_fall and l1 > l0 + tol or not should_fall and l1 < l0 - tol:
-            yield (
+            yield _found(
                 f"{s_new.label} ({'long' if s_new.is_long else 'short'}) leverage went {_fmt_lev(l0)} -> {_fmt_lev(l1)} "
-                f"on a price {'rise' if up else 'fall'}"
+                f"on a price {'rise' if up else 'fall'}",
+                s_new.label, lev_before=l0, lev_after=l1, price_before=prev.price, price_after=state.price, tolerance=tol,
             )
 
 
@@ -241,10 +263,11 @@ def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     transition=True,
     actions=("rebalance",),
 )
-def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action == "rebalance" and o.reverted is None and not prev.above_floor():
-        yield f"rebalance ran with equity {prev.equity_quote()} below floor {prev.floor_quote()}"
+        yield _found(f"rebalance ran with equity {prev.equity_quote()} below floor {prev.floor_quote()}", o.args.get("series"),
+                     equity=prev.equity_quote(), floor=prev.floor_quote())
 
 
 @_invariant(
@@ -254,7 +277,7 @@ def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome
     "absorbed bad debt: idle + loans changes by exactly the change in the cumulative counters.",
     transition=True,
 )
-def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action == "settle_insolvency":
         return  # checked by floor.bad_debt
@@ -269,12 +292,14 @@ def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     ) - (state.keeper_paid - prev.keeper_paid)
     db = (state.allocated_base - prev.allocated_base) + (state.injected_base - prev.injected_base)
     if q1 - q0 != dq:
-        yield f"QUOTE idle+loans moved by {q1 - q0}, counters explain {dq} (step {o.action})"
+        yield _found(f"QUOTE idle+loans moved by {q1 - q0}, counters explain {dq} (step {o.action})", o.args.get("series"),
+                     moved=q1 - q0, explained=dq)
     if b1 - b0 != db:
-        yield f"BASE idle+loans moved by {b1 - b0}, counters explain {db} (step {o.action})"
+        yield _found(f"BASE idle+loans moved by {b1 - b0}, counters explain {db} (step {o.action})", o.args.get("series"),
+                     moved=b1 - b0, explained=db)
     for name in ("fees_received", "allocated_base", "allocated_quote", "injected_base", "injected_quote", "keeper_paid", "bad_debt"):
         if getattr(state, name) < getattr(prev, name):
-            yield f"cumulative counter {name} decreased"
+            yield _found(f"cumulative counter {name} decreased", None, **{"before": getattr(prev, name), "after": getattr(state, name)})
 
 
 @_invariant(
@@ -287,7 +312,7 @@ def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     transition=True,
     actions=("rebalance",),
 )
-def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action != "rebalance" or o.reverted is not None:
         return
@@ -297,7 +322,8 @@ def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | Non
     deficit = max(-state.value(state.series_state(s.label)), 0)
     bound = s.params.keeper_fee + deficit + ROUNDING_WEI * len(state.series)
     if drop > bound:
-        yield f"equity fell by {drop} in a rebalance of {s.label}, more than keeper fee + rounding {bound}"
+        yield _found(f"equity fell by {drop} in a rebalance of {s.label}, more than keeper fee + rounding {bound}", s.label,
+                     drop=drop, bound=bound)
 
 
 @_invariant(
@@ -308,17 +334,18 @@ def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | Non
     transition=True,
     actions=("ripcord",),
 )
-def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action != "ripcord" or o.reverted is None:
         return
     s = _series_of(o, prev)
     assert s is not None
     if o.reverted == "BelowFloor":
-        yield f"ripcord on {s.label} reverted BelowFloor"
+        yield _found(f"ripcord on {s.label} reverted BelowFloor", s.label)
     lev = prev.leverage(s)
     if o.reverted == "NotAboveRipcord" and lev is not None and P.ripcord_trigger(INT, s.params, lev, prev.fresh):
-        yield f"ripcord on {s.label} refused at {_fmt_lev(lev)} above ripcord {_fmt_lev(s.params.ripcord_lev)}"
+        yield _found(f"ripcord on {s.label} refused at {_fmt_lev(lev)} above ripcord {_fmt_lev(s.params.ripcord_lev)}", s.label,
+                     lev=lev, ripcord_lev=s.params.ripcord_lev)
 
 
 @_invariant(
@@ -328,10 +355,11 @@ def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | Non
     "never decreases.",
     transition=True,
 )
-def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if state.bad_debt < prev.bad_debt:
-        yield f"bad debt fell from {prev.bad_debt} to {state.bad_debt}"
+        yield _found(f"bad debt fell from {prev.bad_debt} to {state.bad_debt}", o.args.get("series"),
+                     before=prev.bad_debt, after=state.bad_debt)
     if o.action != "settle_insolvency" or o.reverted is not None:
         return
     s0 = _series_of(o, prev)
@@ -339,9 +367,11 @@ def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -
     assert s0 is not None and s1 is not None
     deficit = -prev.value(s0)
     if state.bad_debt - prev.bad_debt != deficit:
-        yield f"bad debt grew by {state.bad_debt - prev.bad_debt}, deficit was {deficit}"
+        yield _found(f"bad debt grew by {state.bad_debt - prev.bad_debt}, deficit was {deficit}", s0.label,
+                     growth=state.bad_debt - prev.bad_debt, deficit=deficit)
     if s1.debt != 0 or s1.base_held != 0 or s1.quote_held != 0:
-        yield f"{s1.label} still holds or owes something after settlement"
+        yield _found(f"{s1.label} still holds or owes something after settlement", s1.label,
+                     base_held=s1.base_held, quote_held=s1.quote_held, debt=s1.debt)
 
 
 # ============================================================================== 3. fees
@@ -354,7 +384,7 @@ def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -
     "growth of pending + allocated fees, and mint/redeem fees equal the growth of feesReceived.",
     transition=True,
 )
-def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     swapped = {"BASE": 0, "QUOTE": 0}
     for _, _, args in o.events_named("Swap"):
@@ -362,10 +392,12 @@ def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | N
     got_b = (state.pool_pending_fee_base + state.allocated_base) - (prev.pool_pending_fee_base + prev.allocated_base)
     got_q = (state.pool_pending_fee_quote + state.allocated_quote) - (prev.pool_pending_fee_quote + prev.allocated_quote)
     if got_b != swapped["BASE"] or got_q != swapped["QUOTE"]:
-        yield f"protocol fees charged {swapped}, pending+allocated grew by BASE {got_b} QUOTE {got_q}"
+        yield _found(f"protocol fees charged {swapped}, pending+allocated grew by BASE {got_b} QUOTE {got_q}", None,
+                     charged_base=swapped["BASE"], charged_quote=swapped["QUOTE"], grew_base=got_b, grew_quote=got_q)
     charged = sum(args[2] for _, _, args in o.events_named("Minted")) + sum(args[3] for _, _, args in o.events_named("Redeemed"))
     if state.fees_received - prev.fees_received != charged:
-        yield f"mint/redeem fees charged {charged}, feesReceived grew by {state.fees_received - prev.fees_received}"
+        yield _found(f"mint/redeem fees charged {charged}, feesReceived grew by {state.fees_received - prev.fees_received}",
+                     o.args.get("series"), charged=charged, grew=state.fees_received - prev.fees_received)
 
 
 @_invariant(
@@ -375,12 +407,12 @@ def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | N
     transition=True,
     actions=("mint_redeem",),
 )
-def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert o is not None
     if o.action == "mint_redeem" and o.reverted is None and o.result is not None:
         paid, got = o.result
         if got > paid:
-            yield f"mint of {paid} then redeem returned {got}"
+            yield _found(f"mint of {paid} then redeem returned {got}", o.args.get("series"), paid=paid, got=got)
 
 
 @_invariant(
@@ -391,7 +423,7 @@ def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None)
     transition=True,
     actions=("mint", "redeem"),
 )
-def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action not in ("mint", "redeem") or o.reverted is not None or state.price != prev.price:
         return
@@ -402,7 +434,8 @@ def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None
     n0, n1 = prev.nav(s0), state.nav(s1)
     tol = ROUNDING_WEI * WAD // s1.total_supply + 1
     if n1 + tol < n0:
-        yield f"{s1.label} NAV/token fell {n0} -> {n1} on a {o.action} (tolerance {tol})"
+        yield _found(f"{s1.label} NAV/token fell {n0} -> {n1} on a {o.action} (tolerance {tol})", s1.label,
+                     nav_before=n0, nav_after=n1, tolerance=tol)
 
 
 @_invariant(
@@ -413,7 +446,7 @@ def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None
     transition=True,
     actions=("rebalance", "ripcord"),
 )
-def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     if o.action not in ("rebalance", "ripcord") or o.reverted is not None:
         return
@@ -421,7 +454,7 @@ def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome
     assert s0 is not None and s1 is not None
     ev = [a for addr, name, a in o.events if name == "Rebalanced" and addr == s0.label]
     if not ev:
-        yield f"no Rebalanced event from {s0.label}"
+        yield _found(f"no Rebalanced event from {s0.label}", s0.label)
         return
     base_amt, quote_amt = ev[0][2], ev[0][3]
     traded = max(quote_amt, -(-base_amt * state.price // WAD))
@@ -429,7 +462,8 @@ def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome
     bound = -(-traded * s0.params.slippage_cap_bps // BPS) + 2 * (state.price // WAD + 1) + ROUNDING_WEI
     drop = prev.value(s0) - state.value(s1)
     if drop > bound:
-        yield f"{s0.label} lost {drop} of value in a {o.action} trading {traded}: more than the cap allows ({bound})"
+        yield _found(f"{s0.label} lost {drop} of value in a {o.action} trading {traded}: more than the cap allows ({bound})",
+                     s0.label, drop=drop, traded=traded, bound=bound)
 
 
 # ============================================================================== 4. accounting
@@ -440,17 +474,19 @@ def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome
     "accounting",
     "For every token the balances of all holders sum to its total supply.",
 )
-def _supply(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _supply(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     totals: dict[str, int] = {}
     for t, _, a in state.balances:
         totals[t] = totals.get(t, 0) + a
     for s in state.series:
         total = sum([a for _, a in s.balances])
         if total != s.total_supply:
-            yield f"{s.label}: balances sum to {total}, totalSupply {s.total_supply}"
+            yield _found(f"{s.label}: balances sum to {total}, totalSupply {s.total_supply}", s.label,
+                         balances=total, total_supply=s.total_supply)
     for token, supply in state.supplies:
         if totals.get(token, 0) != supply:
-            yield f"{token}: balances sum to {totals.get(token, 0)}, totalSupply {supply}"
+            yield _found(f"{token}: balances sum to {totals.get(token, 0)}, totalSupply {supply}", None,
+                         balances=totals.get(token, 0), total_supply=supply)
 
 
 @_invariant(
@@ -459,7 +495,7 @@ def _supply(state: SystemState, prev: SystemState | None, o: Outcome | None) -> 
     "Recorded holdings equal actual ERC-20 balances (plus tokens donated outside the protocol's flows): "
     "each series' baseHeld/quoteHeld, the reserve's idle, and the pool's reserves + pending fees.",
 )
-def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     books = [
         ("pool", "BASE", state.pool_reserve_base + state.pool_pending_fee_base),
         ("pool", "QUOTE", state.pool_reserve_quote + state.pool_pending_fee_quote),
@@ -471,7 +507,9 @@ def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -
     for holder, token, recorded in books:
         actual = state.balance(token, holder)
         if recorded + state.donated_to(holder, token) != actual:
-            yield f"{holder} records {recorded} {token} (+{state.donated_to(holder, token)} donated), holds {actual}"
+            yield _found(f"{holder} records {recorded} {token} (+{state.donated_to(holder, token)} donated), holds {actual}",
+                         holder if holder.startswith("series") else None,
+                         recorded=recorded, donated=state.donated_to(holder, token), actual=actual)
 
 
 @_invariant(
@@ -480,5 +518,5 @@ def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -
     "The model and the EVM agree exactly on every state variable, every event and every revert reason "
     "(checked by the fuzzer's comparison, fuzz/compare.py, on pairs of steps).",
 )
-def _differential(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[str]:
+def _differential(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     return ()  # a property of two runs, not of one state: see fuzz.compare

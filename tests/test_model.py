@@ -145,8 +145,12 @@ def test_invariants_catch_planted_accounting_error(m: Model) -> None:
     t = m.next_time
     m.mint("alice", "series0", 1_000 * WAD, 0, t)
     m.series["series0"].base_held += 1  # a recorded holding that no token balance backs
-    ids = {v.invariant for v in check_all(state(m, t + 1))}
-    assert ids == {"accounting.holdings"}
+    found = check_all(state(m, t + 1))
+    assert {v.invariant for v in found} == {"accounting.holdings"}
+    (v,) = found  # typed: the series and the numbers by name, not only a message to parse back
+    assert v.series == "series0"
+    assert v.values["recorded"] == v.values["actual"] + 1 and v.values["donated"] == 0
+    assert str(v).startswith("accounting.holdings: series0 records ")
 
 
 def test_every_invariant_is_stated_once_with_a_family() -> None:

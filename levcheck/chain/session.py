@@ -13,7 +13,7 @@ from typing import Any
 from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.chain.deploy import deploy_market
 from levcheck.chain.evm import open_backend
-from levcheck.specs.invariants import Outcome, check_all
+from levcheck.specs.invariants import Outcome, Violation, check_all
 from levcheck.specs.model import Model
 from levcheck.specs.params import MarketParams
 from levcheck.specs.state import SystemState, diff
@@ -30,7 +30,12 @@ class StepReport:
     model: Outcome
     chain: Outcome
     differences: list[str] = field(default_factory=list)  # model-vs-EVM
-    violations: list[str] = field(default_factory=list)  # "side: invariant: message"
+    found: list[tuple[str, Violation]] = field(default_factory=list)  # (side: "both" | "model" | "EVM", violation)
+
+    @property
+    def violations(self) -> list[str]:
+        """The violations as text, "side: invariant: message" (read the fields from `found`)."""
+        return [f"{side}: {v}" for side, v in self.found]
 
     @property
     def ok(self) -> bool:
@@ -168,18 +173,18 @@ class Session:
             # model's transaction): the state is the previous one at a later time. Transition
             # invariants still see this step's outcome (e.g. why a rebalance was refused).
             ms = prev.at_time(self.evm.time)
-            report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
+            report.found = [("both", v) for v in check_all(ms, prev, m_out)]
             self.prev_state = ms
             return report
         m_raw = modelside.model_raw(self.model, self.chain.series_labels, self.holders)
         c_raw = self.chain.read_raw()
         ms = self.model_state(m_raw)
         if m_raw == c_raw:  # identical storage: one state, invariants checked once for both sides
-            report.violations = [f"both: {v}" for v in check_all(ms, prev, m_out)]
+            report.found = [("both", v) for v in check_all(ms, prev, m_out)]
         else:
             cs = self.chain_state(c_raw)
             report.differences += compare_states(ms, cs)
-            report.violations = [f"model: {v}" for v in check_all(ms, prev, m_out)] + [f"EVM: {v}" for v in check_all(cs, prev, c_out)]
+            report.found = [("model", v) for v in check_all(ms, prev, m_out)] + [("EVM", v) for v in check_all(cs, prev, c_out)]
         self.prev_state = ms
         return report
 
