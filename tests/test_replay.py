@@ -35,7 +35,7 @@ def test_replay_exit_codes(tmp_path, capsys) -> None:
     raw["format_version"] = FORMAT_VERSION + 1
     bad.write_text(json.dumps(raw))
     assert main(["replay", str(bad)]) == 2
-    assert "format version" in capsys.readouterr().out
+    assert "levcheck replay: error: " in (err := capsys.readouterr().err) and "format version" in err  # errors on stderr, like every command
     assert main(["replay", str(tmp_path / "missing.json")]) == 2
 
 

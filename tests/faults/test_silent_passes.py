@@ -33,9 +33,17 @@ def test_analyze_with_a_spec_contract_deleted(tmp_path, capsys):
 
 
 def test_build_with_a_spec_contract_deleted(tmp_path, capsys):
+    """`build` compiles any tree (fixtures too) but says the protocol commands will refuse it."""
     folder = contracts_without(tmp_path, "LeveragedToken.sol")
     code, _, err = run(capsys, "build", "--contracts", str(folder))
-    assert code == 2 and "levcheck build: error:" in err and "LeveragedToken not found" in err
+    assert code == 0 and "note: spec contract(s) LeveragedToken not in" in err and "will refuse this tree" in err
+
+
+def test_check_build_stage_with_a_spec_contract_deleted(tmp_path, capsys):
+    folder = contracts_without(tmp_path, "LeveragedToken.sol")
+    code, _, _ = run(capsys, "check", "--contracts", str(folder), "--only", "build", "--out", str(tmp_path / "out"))
+    s, _ = summary(tmp_path / "out")
+    assert code == 2 and "spec contract(s) LeveragedToken not found" in stage(s, "build")["message"]
 
 
 def test_spec_shape_detector_with_none_of_its_contracts_is_a_finding(capsys):
