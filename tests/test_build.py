@@ -81,7 +81,9 @@ def test_build_and_analyze_share_one_cache_entry(tmp_path):
     from levcheck.analysis.compile import crytic_compile_for
     from levcheck.chain.build import CACHE_DIR, collect_sources, compile_output
 
-    (tmp_path / "C.sol").write_text("pragma solidity 0.8.28; contract C { uint256 public z = %d; }" % (os.getpid() + 7))
+    import uuid
+
+    (tmp_path / "C.sol").write_text("pragma solidity 0.8.28; contract C { uint256 public z = 0x%s; }" % uuid.uuid4().hex)
     before = set(CACHE_DIR.glob("*.json")) if CACHE_DIR.is_dir() else set()
     art = build_contracts(tmp_path)
     assert not art.from_cache
@@ -97,10 +99,13 @@ def test_build_and_analyze_share_one_cache_entry(tmp_path):
 def test_a_cache_entry_that_does_not_cover_every_source_is_recompiled(tmp_path, content):
     from levcheck.chain.build import CACHE_DIR
 
-    (tmp_path / "D.sol").write_text("pragma solidity 0.8.28; contract D { uint256 public w = %d; }" % len(content))
+    import uuid
+
+    # a source no earlier run compiled, so its cache entry is the one new file
+    (tmp_path / "D.sol").write_text("pragma solidity 0.8.28; contract D { uint256 public w = 0x%s; }" % uuid.uuid4().hex)
     before = set(CACHE_DIR.glob("*.json")) if CACHE_DIR.is_dir() else set()
-    build_contracts(tmp_path)
-    (entry,) = set(CACHE_DIR.glob("*.json")) - before or [e for e in CACHE_DIR.glob("*.json") if "D.sol" in e.read_text()][:1]
+    assert not build_contracts(tmp_path).from_cache
+    (entry,) = set(CACHE_DIR.glob("*.json")) - before
     entry.write_text(content)
     art = build_contracts(tmp_path)
     assert not art.from_cache and list(art) == ["D"]
