@@ -59,10 +59,11 @@ class Outcome:
     reverted: str | None = None  # the error name when the step reverted
     revert_args: tuple = ()
     result: Any = None
-    events: tuple = ()  # (address label, name, args tuple)
+    events: tuple = ()  # (emitter label, name, {arg name: value})
 
-    def events_named(self, name: str) -> list[tuple]:
-        return [e for e in self.events if e[1] == name]
+    def events_named(self, name: str, emitter: str | None = None) -> list[dict[str, Any]]:
+        """The arguments of every event called `name` (from `emitter`, if given), in order."""
+        return [args for addr, n, args in self.events if n == name and (emitter is None or addr == emitter)]
 
 
 Check = Callable[[SystemState, "SystemState | None", "Outcome | None"], Iterable[Found]]
@@ -200,17 +201,17 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
         return
     s = _series_of(o, state)
     assert s is not None
-    ev = [a for addr, name, a in o.events if name == "Rebalanced" and addr == s.label]
-    if ev and ev[0][2] == 0 and ev[0][3] == 0:
+    ev = o.events_named("Rebalanced", s.label)
+    if ev and ev[0]["baseAmount"] == 0 and ev[0]["quoteAmount"] == 0:
         return  # the trade was dust and skipped (SPEC "Dust"): nothing was restored, by design
-    if ev and ev[0][2] > 0 and ev[0][3] > 0:
-        base_amt, quote_amt = ev[0][2], ev[0][3]
+    if ev and ev[0]["baseAmount"] > 0 and ev[0]["quoteAmount"] > 0:
+        base_amt, quote_amt = ev[0]["baseAmount"], ev[0]["quoteAmount"]
         fair = base_amt * state.price // WAD  # the oracle value of the BASE traded
         cap = s.params.slippage_cap_bps
         if quote_amt * BPS > fair * (BPS + cap) + BPS or quote_amt * BPS < fair * (BPS - cap) - BPS:
             return  # executed outside the cap in the series' favour: exempt (see the statement)
     p = s.params
-    lev0 = ev[0][4] if ev else None
+    lev0 = ev[0]["levBefore"] if ev else None
     if lev0 is not None and p.slippage_cap_bps * (lev0 - p.target_lev) * p.max_lev > BPS * (p.max_lev - p.target_lev) * WAD:
         # Delevering from L0 costs up to cap x (L0 - T) x V, so L after can reach T / (1 - cap (L0 - T)):
         # inside the band only while cap (L0 - T) <= 1 - T / maxLev (L0 <= ~17x for the bundled set).
@@ -387,14 +388,14 @@ def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -
 def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
     swapped = {"BASE": 0, "QUOTE": 0}
-    for _, _, args in o.events_named("Swap"):
-        swapped[args[1]] += args[4]  # (sender, tokenIn, amountIn, amountOut, protocolFee)
+    for args in o.events_named("Swap"):
+        swapped[args["tokenIn"]] += args["protocolFee"]
     got_b = (state.pool_pending_fee_base + state.allocated_base) - (prev.pool_pending_fee_base + prev.allocated_base)
     got_q = (state.pool_pending_fee_quote + state.allocated_quote) - (prev.pool_pending_fee_quote + prev.allocated_quote)
     if got_b != swapped["BASE"] or got_q != swapped["QUOTE"]:
         yield _found(f"protocol fees charged {swapped}, pending+allocated grew by BASE {got_b} QUOTE {got_q}", None,
                      charged_base=swapped["BASE"], charged_quote=swapped["QUOTE"], grew_base=got_b, grew_quote=got_q)
-    charged = sum(args[2] for _, _, args in o.events_named("Minted")) + sum(args[3] for _, _, args in o.events_named("Redeemed"))
+    charged = sum(a["fee"] for a in o.events_named("Minted")) + sum(a["fee"] for a in o.events_named("Redeemed"))
     if state.fees_received - prev.fees_received != charged:
         yield _found(f"mint/redeem fees charged {charged}, feesReceived grew by {state.fees_received - prev.fees_received}",
                      o.args.get("series"), charged=charged, grew=state.fees_received - prev.fees_received)
@@ -452,11 +453,11 @@ def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome
         return
     s0, s1 = _series_of(o, prev), _series_of(o, state)
     assert s0 is not None and s1 is not None
-    ev = [a for addr, name, a in o.events if name == "Rebalanced" and addr == s0.label]
+    ev = o.events_named("Rebalanced", s0.label)
     if not ev:
         yield _found(f"no Rebalanced event from {s0.label}", s0.label)
         return
-    base_amt, quote_amt = ev[0][2], ev[0][3]
+    base_amt, quote_amt = ev[0]["baseAmount"], ev[0]["quoteAmount"]
     traded = max(quote_amt, -(-base_amt * state.price // WAD))
     # the oracle minimum rounds down twice in BASE units: up to 2 wei of BASE (2P/WAD QUOTE wei) more
     bound = -(-traded * s0.params.slippage_cap_bps // BPS) + 2 * (state.price // WAD + 1) + ROUNDING_WEI

@@ -47,7 +47,8 @@ class Event:
     args: dict[str, Any]
 
     def key(self) -> tuple:
-        return (self.address, self.name, tuple(self.args.values()))
+        """(emitter, name, {arg: value}): the shape `Outcome.events` holds on both sides."""
+        return (self.address, self.name, dict(self.args))
 
 
 def _shallow(obj: Any) -> Any:

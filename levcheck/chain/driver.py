@@ -41,7 +41,7 @@ def _revert_key(e: RevertError) -> tuple[str, tuple]:
 
 
 def _event_key(e: Any) -> tuple:
-    return (e.address, e.name, tuple(e.args.values()))
+    return (e.address, e.name, dict(e.args))
 
 
 def actor_of(step: Step) -> str:
@@ -89,7 +89,7 @@ class Chain:
     # ------------------------------------------------------------------ transactions
 
     def send(self, sender: str, contract: str, fn: str, *args: Any) -> tuple[bool, Any, tuple]:
-        """One transaction: (ok, decoded outputs or (error name, args), events as (emitter, name, values))."""
+        """One transaction: (ok, decoded outputs or (error name, args), events as (emitter, name, {arg: value}))."""
         f = self.fns[contract][fn]
         call_args = tuple(self.addr[a] if t == "address" else a for a, t in zip(args, f.input_types))
         if self.fast:
@@ -99,7 +99,7 @@ class Chain:
         except Reverted as exc:
             e = exc.error
             return False, (e.name if e.kind != "raw" else "<raw>", tuple(self._label(a) for a in e.args)), ()
-        events = tuple((self._label(ev.address), ev.name, tuple(self._label(v) for v in ev.args.values())) for ev in logs)
+        events = tuple((self._label(ev.address), ev.name, {k: self._label(v) for k, v in ev.args.items()}) for ev in logs)
         return True, f.decode_values(out, self._convert), events
 
     def _send_fast(self, sender: str, to: str, f: Function, args: tuple) -> tuple[bool, Any, tuple]:

@@ -62,21 +62,46 @@ def compare_outcomes(m: Outcome, c: Outcome) -> list[str]:
         out.append(f"revert: model {m.reverted}{tuple(m.revert_args)} vs EVM {c.reverted}{tuple(c.revert_args)}")
     if m.reverted is None and c.reverted is None and m.result != c.result:
         out.append(f"return value: model {m.result} vs EVM {c.result}")
-    if m.events != c.events:
-        n = max(len(m.events), len(c.events))
-        for i in range(n):
-            me = m.events[i] if i < len(m.events) else None
-            ce = c.events[i] if i < len(c.events) else None
-            if me != ce:
-                out.append(f"event #{i}: model {_ev(me)} vs EVM {_ev(ce)}")
+    if m.events == c.events:
+        return out
+    # ERC-20 Transfers as what they do: the net balance change per (token, account) in the step
+    mt, ct = _net_transfers(m.events), _net_transfers(c.events)
+    for token, account in sorted(set(mt) | set(ct)):
+        if mt.get((token, account), 0) != ct.get((token, account), 0):
+            out.append(f"net {token} transfer to {account!r}: model {mt.get((token, account), 0)} vs EVM {ct.get((token, account), 0)}")
+    # every other event by emitter, name and named arguments: in order per emitter, in any order across them
+    me, ce = _by_emitter(m.events), _by_emitter(c.events)
+    for emitter in sorted(set(me) | set(ce)):
+        a, b = me.get(emitter, []), ce.get(emitter, [])
+        for i in range(max(len(a), len(b))):
+            x, y = (a[i] if i < len(a) else None), (b[i] if i < len(b) else None)
+            if x != y:
+                out.append(f"{emitter} event #{i}: model {_ev(emitter, x)} vs EVM {_ev(emitter, y)}")
                 break
-        if len(m.events) != len(c.events):
-            out.append(f"event count: model {len(m.events)} vs EVM {len(c.events)}")
+        if len(a) != len(b):
+            out.append(f"{emitter} event count: model {len(a)} vs EVM {len(b)}")
     return out
 
 
-def _ev(e: tuple | None) -> str:
-    return "none" if e is None else f"{e[0]}.{e[1]}{e[2]}"
+def _net_transfers(events: tuple) -> dict[tuple[str, str], int]:
+    net: dict[tuple[str, str], int] = {}
+    for token, name, args in events:
+        if name == "Transfer":
+            net[(token, args["from"])] = net.get((token, args["from"]), 0) - args["amount"]
+            net[(token, args["to"])] = net.get((token, args["to"]), 0) + args["amount"]
+    return {k: v for k, v in net.items() if v}
+
+
+def _by_emitter(events: tuple) -> dict[str, list[tuple[str, dict]]]:
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for emitter, name, args in events:
+        if name != "Transfer":
+            out.setdefault(emitter, []).append((name, args))
+    return out
+
+
+def _ev(emitter: str, e: tuple[str, dict] | None) -> str:
+    return "none" if e is None else f"{emitter}.{e[0]}({', '.join(f'{k}={v}' for k, v in e[1].items())})"
 
 
 def compare_states(ms: SystemState, cs: SystemState) -> list[str]:
