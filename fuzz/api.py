@@ -2,8 +2,10 @@
 `replay_file(path, backend) -> ReplayResult`.
 
 A campaign is a sequence of Hypothesis runs ("batches") of the differential state machine, each with
-a seed derived from (seed, batch number), no example database and derandomized generation, so the
-same seed gives the same run. Every batch runs with the same settings (the profile's batch size);
+an explicit seed derived from (seed, batch number) and no example database, so the same seed gives
+the same run. The budgets are Hypothesis settings profiles (`levcheck-dev`, `levcheck-ci`,
+`levcheck-nightly`: total examples and rules per example), chosen with `--profile` or, by default,
+with the `HYPOTHESIS_PROFILE` environment variable (`levcheck-ci` or `ci`). Every batch runs with the same settings (the profile's batch size);
 the campaign is cut at an example boundary, after `examples` examples or when `seconds` run out
 (either may be given; both: the examples bound the run and the time is only an outer guard). A
 run cut by time records how many examples it ran, and `--seed N --examples K` replays exactly those
@@ -35,16 +37,45 @@ from levcheck.specs.scenario import DEFAULT_FUNDING, Scenario, dump, load
 @dataclass(frozen=True)
 class Profile:
     name: str
-    examples: int  # total examples of the campaign
+    examples: int  # total examples of the campaign (the settings profile's max_examples)
     steps_per_example: int  # Hypothesis stateful_step_count: rules per example (each runs 8 actions)
-    batch: int  # examples per Hypothesis run
+    batch: int  # examples per Hypothesis run (a levcheck notion: the campaign is run in batches)
 
 
-PROFILES = {  # rules per example x 8 actions per rule = differential steps per example (about)
-    "dev": Profile("dev", 60, 15, 30),
-    "ci": Profile("ci", 300, 25, 50),
-    "nightly": Profile("nightly", 20_000, 60, 200),
-}
+# name -> (examples, rules per example, batch); rules x 8 actions = differential steps per example (about)
+_BUDGETS = {"dev": (60, 15, 30), "ci": (300, 25, 50), "nightly": (20_000, 60, 200)}
+for _name, (_examples, _steps, _) in _BUDGETS.items():
+    settings.register_profile(
+        f"levcheck-{_name}",
+        max_examples=_examples,
+        stateful_step_count=_steps,
+        deadline=None,
+        database=None,  # a failure becomes a scenario file, not an entry in .hypothesis/
+        derandomize=False,  # the campaign seeds every batch itself
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+        report_multiple_bugs=False,
+    )
+
+
+def _profile(name: str) -> Profile:
+    s = settings.get_profile(f"levcheck-{name}")
+    return Profile(name, s.max_examples, s.stateful_step_count, _BUDGETS[name][2])
+
+
+PROFILES = {name: _profile(name) for name in _BUDGETS}
+
+
+def default_profile(environ: dict[str, str] | None = None) -> str:
+    """The profile `HYPOTHESIS_PROFILE` names (`levcheck-ci` or `ci`), else `dev`."""
+    import os
+
+    env = (os.environ if environ is None else environ).get("HYPOTHESIS_PROFILE", "")
+    name = env.removeprefix("levcheck-")
+    if env and name not in PROFILES:
+        raise LevcheckError(f"HYPOTHESIS_PROFILE={env!r} names no levcheck profile: use one of "
+                            f"{', '.join('levcheck-' + n for n in PROFILES)} (or unset it)")
+    return name or "dev"
 
 
 @dataclass
@@ -215,17 +246,8 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
                 break
             # The same settings for every batch (a smaller last batch would draw other examples).
             phases = [Phase.generate, Phase.shrink] if config.shrink else [Phase.generate]
-            s = settings(
-                max_examples=prof.batch,
-                stateful_step_count=steps_per_example,
-                deadline=None,
-                database=None,
-                derandomize=False,
-                phases=phases,
-                suppress_health_check=list(HealthCheck),
-                print_blob=False,
-                report_multiple_bugs=False,
-            )
+            s = settings(settings.get_profile(f"levcheck-{prof.name}"), max_examples=prof.batch,
+                         stateful_step_count=steps_per_example, phases=phases)
             test = hyp_seed(config.seed * 1_000_003 + batches)(get_state_machine_test(machine, settings=s))
             batches += 1
             try:

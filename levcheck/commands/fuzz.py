@@ -17,7 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--examples", type=int, default=None, help="number of examples (default: the profile's)")
     p.add_argument("--seconds", type=float, default=None,
                    help="time budget, checked between examples; the run prints the --examples that reproduce it")
-    p.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev", help="budget and sequence length (default: dev)")
+    p.add_argument("--profile", choices=("dev", "ci", "nightly"), default=None,
+                   help="budget and sequence length: the Hypothesis settings profile levcheck-<name> "
+                        "(default: $HYPOTHESIS_PROFILE if it names one, else dev)")
     p.add_argument("--steps", type=int, default=None, help="rules per example (default: the profile's)")
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON); default: the bundled set")
     p.add_argument("--contracts", default="contracts", help="folder of .sol files (default: contracts)")
@@ -26,12 +28,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from levcheck.fuzz.api import FuzzConfig, run_fuzz
     from levcheck.chain.verified import build_verified
+    from levcheck.fuzz.api import FuzzConfig, default_profile, run_fuzz
     from levcheck.specs.params import params_or_bundled
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     params = params_or_bundled(args.params)
+    args.profile = args.profile or default_profile()
     if not args.json:
         print(f"levcheck fuzz: seed {seed}, profile {args.profile}", flush=True)
     cfg = FuzzConfig(
