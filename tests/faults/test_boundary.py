@@ -12,10 +12,19 @@ from .helpers import GOOD_SCENARIO, run, stage, summary
 
 @pytest.fixture
 def deep_json(tmp_path):
-    """A parameter file that makes the JSON decoder itself fail (RecursionError): a genuinely unexpected error."""
+    """A parameter file that makes the JSON decoder itself fail (RecursionError): a genuinely unexpected
+    error. The nesting is 5x the recursion limit, held at Python's default for the test: far deeper
+    nesting under a raised limit overflows the C stack instead (a segfault, seen in the full suite)."""
+    import sys
+
     p = tmp_path / "deep.json"
-    p.write_text("[" * 100_000 + "]" * 100_000)
-    return str(p)
+    p.write_text("[" * 5_000 + "]" * 5_000)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000)
+    try:
+        yield str(p)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def test_unexpected_error_is_one_line_exit_2(deep_json, capsys):
