@@ -67,3 +67,13 @@ def test_a_weakened_trade_to_target_fails_the_proof_and_the_replay(monkeypatch, 
     assert r.status == "diverged", r.render()
     assert r.first_failure == REBALANCE_STEP
     assert any("series0" in d for d in r.steps[REBALANCE_STEP].differences), r.render()
+
+
+def test_a_weakened_trade_to_target_fails_a_fuzz_campaign(monkeypatch, tmp_path: Path) -> None:
+    """The same weakening, found by a short differential campaign on its own (no scenario given)."""
+    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+
+    monkeypatch.setattr(procedures, "plan_trade", _trading(Fraction(1, 2)))
+    res = run_fuzz(FuzzConfig(seed=1, examples=30, out_dir=tmp_path, shrink=False))
+    assert res.failed, res.to_json()
+    assert res.replay is not None and res.replay.status == "diverged"
