@@ -67,6 +67,10 @@ class Outcome:
 
 
 Check = Callable[[SystemState, "SystemState | None", "Outcome | None"], Iterable[Found]]
+# What a step must be for an invariant to say something about it (beyond `transition` and `actions`):
+# a step where it holds *exercised* the invariant. Campaigns count these per invariant, so one never
+# exercised is reported as such, never as passed. The check runs only where the premise holds.
+Premise = Callable[[SystemState, "SystemState | None", "Outcome | None"], bool]
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,19 @@ class Invariant:
     _check: Check = field(repr=False, compare=False)
     transition: bool = False  # needs prev and outcome
     actions: frozenset[str] | None = None  # the step actions it can say anything about (None: every step)
+    premise: Premise | None = field(default=None, repr=False, compare=False)
+    exercise: str = "any step"  # the premise in words (what "exercised" means for it)
+
+    def applies(self, state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> bool:
+        """Does this step exercise the invariant (its action watched, its premise true)?"""
+        if self.transition and (prev is None or outcome is None):
+            return False
+        if self.actions is not None and (outcome is None or outcome.action not in self.actions):
+            return False
+        return self.premise is None or self.premise(state, prev, outcome)
 
     def check(self, state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> list[Violation]:
-        if self.transition and (prev is None or outcome is None):
-            return []
-        if self.actions is not None and (outcome is None or outcome.action not in self.actions):
+        if not self.applies(state, prev, outcome):
             return []
         return [Violation(self.id, f.message, f.series, dict(f.values)) for f in self._check(state, prev, outcome)]
 
@@ -89,18 +101,26 @@ class Invariant:
 INVARIANTS: list[Invariant] = []
 
 
-def _invariant(id: str, family: str, statement: str, transition: bool = False, actions: tuple[str, ...] | None = None) -> Callable[[Check], Check]:
+def _invariant(id: str, family: str, statement: str, transition: bool = False, actions: tuple[str, ...] | None = None,
+               premise: Premise | None = None, exercise: str | None = None) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
-        INVARIANTS.append(Invariant(id, family, statement, fn, transition, frozenset(actions) if actions else None))
+        words = exercise or (" or ".join(sorted(actions)) if actions else "any step")
+        INVARIANTS.append(Invariant(id, family, statement, fn, transition, frozenset(actions) if actions else None, premise, words))
         return fn
 
     return register
 
 
-def check_all(state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> list[Violation]:
+def check_all(state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None,
+              exercised: dict[str, int] | None = None) -> list[Violation]:
+    """Every invariant on one step; `exercised` (if given) counts, per id, the invariants the step exercised."""
     out: list[Violation] = []
     for inv in INVARIANTS:
-        out.extend(inv.check(state, prev, outcome))
+        if not inv.applies(state, prev, outcome):
+            continue
+        if exercised is not None:
+            exercised[inv.id] = exercised.get(inv.id, 0) + 1
+        out.extend(Violation(inv.id, f.message, f.series, dict(f.values)) for f in inv._check(state, prev, outcome))
     return out
 
 
@@ -139,6 +159,8 @@ def _fmt_lev(x: int | None) -> str:
     "interval had passed since the last rebalance, and the oracle was fresh.",
     transition=True,
     actions=("rebalance",),
+    premise=lambda st, prev, o: o.reverted is None,
+    exercise="a successful rebalance",
 )
 def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -155,32 +177,85 @@ def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | No
                      price=prev.price, updated_at=prev.updated_at, time=prev.time)
 
 
+# The pool's refusals when it cannot fill a protocol swap within the oracle-derived limit (SpotPool's
+# InsufficientLiquidity() has no arguments; the reserve's has two and is judged below).
+_POOL_REFUSALS = frozenset({"InsufficientOutput", "ExcessiveInput"})
+
+
+def _plan(prev: SystemState, s: SeriesState) -> P.TradePlan | None:
+    """The trade to target of `specs.procedures` from the state just before (None: no branch, V <= 0)."""
+    if prev.value(s) <= 0:
+        return None
+    pos = P.position(INT, s.params, s.base_held, s.quote_held, s.debt, prev.price)
+    for increase in (True, False):
+        if P.branch(INT, pos, increase):
+            return P.plan_trade(INT, s.params, pos, s.debt, prev.price, increase)
+    return None
+
+
+def _refusal(prev: SystemState, s: SeriesState, o: Outcome, ripcord: bool) -> Iterable[Found]:
+    """A rebalance / ripcord refusal whose reason does not hold just before the step is a liveness
+    failure (keepers are refused work the spec allows). Each reason with the condition that makes it true."""
+    r, args, lbl = o.reverted, tuple(o.revert_args), s.label
+    if r == "NotTriggered" and not ripcord:
+        t = _trigger(prev, s)
+        if t.out_of_band:
+            yield _found(f"{lbl} refused NotTriggered at {_fmt_lev(t.lev)}, outside the band", lbl, lev=t.lev)
+        if t.fallback_due:
+            yield _found(f"{lbl} refused NotTriggered although the fallback was due", lbl,
+                         time=prev.time, last_rebalance=s.last_rebalance)
+        return
+    if r == "NotAboveRipcord" and ripcord:
+        lev = prev.leverage(s)
+        if lev is not None and P.ripcord_trigger(INT, s.params, lev, prev.fresh):
+            yield _found(f"ripcord on {lbl} refused at {_fmt_lev(lev)} above ripcord {_fmt_lev(s.params.ripcord_lev)}", lbl,
+                         lev=lev, ripcord_lev=s.params.ripcord_lev)
+        return
+    if r == "BelowFloor":
+        if ripcord:
+            yield _found(f"ripcord on {lbl} reverted BelowFloor", lbl, equity=prev.equity_quote(), floor=prev.floor_quote())
+        elif prev.fresh and prev.above_floor():
+            yield _found(f"{lbl} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}", lbl,
+                         equity=prev.equity_quote(), floor=prev.floor_quote())
+        return
+    plan = _plan(prev, s)
+    holds = {
+        "ZeroPrice": prev.price == 0,
+        "StalePrice": not prev.fresh,
+        "EmptySeries": s.total_supply == 0,
+        "SeriesInsolvent": prev.value(s) <= 0,
+        # A's rule (issue 12): a trade to target that is skipped (nothing, or dust) is refused
+        "NothingToRebalance": plan is None or bool(plan.swap.skipped),
+        # the reserve lends only what it holds idle: a refusal only for the borrow of an increase
+        "InsufficientLiquidity": len(args) == 0 or (plan is not None and plan.increase and args[0] == plan.borrow),
+    }
+    if r in _POOL_REFUSALS or holds.get(r, False):
+        return
+    what = "ripcord on " + lbl if ripcord else lbl
+    yield _found(f"{what} refused {r}{args} when that reason does not hold (stale {not prev.fresh}, supply {s.total_supply}, "
+                 f"value {prev.value(s)}, trade {'none' if plan is None else ('increase' if plan.increase else 'decrease')}"
+                 f"{'' if plan is None else f' borrowing {plan.borrow}'})", lbl,
+                 value=prev.value(s), borrow=None if plan is None else plan.borrow, idle_quote=prev.idle_quote, idle_base=prev.idle_base)
+
+
 @_invariant(
     "band.trigger_complete",
     "band",
-    "A rebalance refused with NotTriggered / BelowFloor / StalePrice had exactly that reason: in band and "
-    "not due / reserve below its floor / oracle stale.",
+    "A rebalance is refused only for a reason that holds just before it: NotTriggered (in band, fallback "
+    "not due), BelowFloor (reserve below its floor), StalePrice / ZeroPrice, EmptySeries, SeriesInsolvent, "
+    "NothingToRebalance (the trade to target is skipped as dust), the reserve's InsufficientLiquidity only "
+    "for the borrow of an increasing trade, the pool's errors (no fill within the oracle cap). Any other "
+    "refusal (e.g. the reserve unable to pay its keeper) is a liveness failure.",
     transition=True,
     actions=("rebalance",),
+    premise=lambda st, prev, o: o.reverted is not None,
+    exercise="a refused rebalance",
 )
 def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
-    assert prev is not None and o is not None
-    if o.action != "rebalance" or o.reverted is None:
-        return
+    assert prev is not None and o is not None and o.reverted is not None
     s = _series_of(o, prev)
     assert s is not None
-    if o.reverted == "NotTriggered":
-        t = _trigger(prev, s)
-        if t.out_of_band:
-            yield _found(f"{s.label} refused NotTriggered at {_fmt_lev(t.lev)}, outside the band", s.label, lev=t.lev)
-        if t.fallback_due:
-            yield _found(f"{s.label} refused NotTriggered although the fallback was due", s.label,
-                         time=prev.time, last_rebalance=s.last_rebalance)
-    elif o.reverted == "BelowFloor" and prev.fresh and prev.above_floor():
-        yield _found(f"{s.label} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}", s.label,
-                     equity=prev.equity_quote(), floor=prev.floor_quote())
-    elif o.reverted == "StalePrice" and prev.fresh:
-        yield _found(f"{s.label} refused StalePrice with a fresh oracle", s.label, updated_at=prev.updated_at, time=prev.time)
+    yield from _refusal(prev, s, o, ripcord=False)
 
 
 @_invariant(
@@ -194,34 +269,45 @@ def _trigger_complete(state: SystemState, prev: SystemState | None, o: Outcome |
     "the band; that case is exempt, and reported by fuzz notes as a limit of the property.)",
     transition=True,
     actions=("rebalance", "ripcord"),
+    premise=lambda st, prev, o: _restoration_domain(st, o),
+    exercise="a successful, non-dust rebalance or ripcord filled within the cap, from L0 inside the restoration domain",
 )
 def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert o is not None
-    if o.action not in ("rebalance", "ripcord") or o.reverted is not None:
-        return
     s = _series_of(o, state)
     assert s is not None
     ev = o.events_named("Rebalanced", s.label)
-    if ev and ev[0]["baseAmount"] == 0 and ev[0]["quoteAmount"] == 0:
-        return  # the trade was dust and skipped (SPEC "Dust"): nothing was restored, by design
-    if ev and ev[0]["baseAmount"] > 0 and ev[0]["quoteAmount"] > 0:
-        base_amt, quote_amt = ev[0]["baseAmount"], ev[0]["quoteAmount"]
-        fair = base_amt * state.price // WAD  # the oracle value of the BASE traded
-        cap = s.params.slippage_cap_bps
-        if quote_amt * BPS > fair * (BPS + cap) + BPS or quote_amt * BPS < fair * (BPS - cap) - BPS:
-            return  # executed outside the cap in the series' favour: exempt (see the statement)
-    p = s.params
     lev0 = ev[0]["levBefore"] if ev else None
-    if lev0 is not None and p.slippage_cap_bps * (lev0 - p.target_lev) * p.max_lev > BPS * (p.max_lev - p.target_lev) * WAD:
-        # Delevering from L0 costs up to cap x (L0 - T) x V, so L after can reach T / (1 - cap (L0 - T)):
-        # inside the band only while cap (L0 - T) <= 1 - T / maxLev (L0 <= ~17x for the bundled set).
-        return
     lev = state.leverage(s)
     if lev is None:
         yield _found(f"{s.label} insolvent right after its {o.action}", s.label, value=state.value(s))
     elif F.out_of_band(INT, lev, s.params.min_lev, s.params.max_lev):
         yield _found(f"{s.label} left at {_fmt_lev(lev)} after its {o.action}, outside the band", s.label,
                      lev=lev, lev_before=lev0, min_lev=s.params.min_lev, max_lev=s.params.max_lev)
+
+
+def _restoration_domain(state: SystemState, o: Outcome | None) -> bool:
+    """band.restoration's premise: the step succeeded, traded (not dust), within the cap on the adverse
+    side, from an L0 whose delevering cost still lands inside the band."""
+    if o is None or o.reverted is not None:
+        return False
+    s = _series_of(o, state)
+    if s is None:
+        return False
+    ev = o.events_named("Rebalanced", s.label)
+    if ev and ev[0]["baseAmount"] == 0 and ev[0]["quoteAmount"] == 0:
+        return False  # the trade was dust and skipped (SPEC "Dust"): nothing was restored, by design
+    if ev and ev[0]["baseAmount"] > 0 and ev[0]["quoteAmount"] > 0:
+        base_amt, quote_amt = ev[0]["baseAmount"], ev[0]["quoteAmount"]
+        fair = base_amt * state.price // WAD  # the oracle value of the BASE traded
+        cap = s.params.slippage_cap_bps
+        if quote_amt * BPS > fair * (BPS + cap) + BPS or quote_amt * BPS < fair * (BPS - cap) - BPS:
+            return False  # executed outside the cap in the series' favour: exempt (see the statement)
+    p = s.params
+    lev0 = ev[0]["levBefore"] if ev else None
+    # Delevering from L0 costs up to cap x (L0 - T) x V, so L after can reach T / (1 - cap (L0 - T)):
+    # inside the band only while cap (L0 - T) <= 1 - T / maxLev (L0 <= ~17x for the bundled set).
+    return not (lev0 is not None and p.slippage_cap_bps * (lev0 - p.target_lev) * p.max_lev > BPS * (p.max_lev - p.target_lev) * WAD)
 
 
 @_invariant(
@@ -231,6 +317,8 @@ def _restoration(state: SystemState, prev: SystemState | None, o: Outcome | None
     "fall does the reverse (up to the rounding of V by ROUNDING_WEI).",
     transition=True,
     actions=("set_price",),
+    premise=lambda st, prev, o: o.reverted is None and prev is not None and st.price != prev.price,
+    exercise="a price change (set_price to another price)",
 )
 def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -263,6 +351,8 @@ def _drift(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     "No rebalance succeeds while reserve equity is below floorBps x the sum of the series' positive values.",
     transition=True,
     actions=("rebalance",),
+    premise=lambda st, prev, o: prev is not None and not prev.above_floor(),
+    exercise="a rebalance attempted with reserve equity below the floor",
 )
 def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -277,6 +367,8 @@ def _no_rebalance_below(state: SystemState, prev: SystemState | None, o: Outcome
     "The reserve's holdings move only by fees, allocations, injections, keeper payments, loans and "
     "absorbed bad debt: idle + loans changes by exactly the change in the cumulative counters.",
     transition=True,
+    premise=lambda st, prev, o: o.reverted is None and o.action not in ("warp", "settle_insolvency"),
+    exercise="a transaction that ran (not settle_insolvency)",
 )
 def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -312,6 +404,8 @@ def _flows(state: SystemState, prev: SystemState | None, o: Outcome | None) -> I
     "(hence the floor) rose or the series became insolvent.",
     transition=True,
     actions=("rebalance",),
+    premise=lambda st, prev, o: o.reverted is None,
+    exercise="a successful rebalance",
 )
 def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -330,23 +424,19 @@ def _keeper_bound(state: SystemState, prev: SystemState | None, o: Outcome | Non
 @_invariant(
     "floor.ripcord_open",
     "floor",
-    "Ripcord never reverts for the floor, and with a fresh price, supply and leverage above ripcordLev it "
-    "is never refused NotAboveRipcord.",
+    "Ripcord is refused only for a reason that holds just before it: NotAboveRipcord (leverage at or below "
+    "ripcordLev), StalePrice / ZeroPrice, EmptySeries, SeriesInsolvent, NothingToRebalance (dust), the "
+    "pool's errors. Never BelowFloor, never the reserve's InsufficientLiquidity (delevering never borrows).",
     transition=True,
     actions=("ripcord",),
+    premise=lambda st, prev, o: o.reverted is not None,
+    exercise="a refused ripcord",
 )
 def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
-    assert prev is not None and o is not None
-    if o.action != "ripcord" or o.reverted is None:
-        return
+    assert prev is not None and o is not None and o.reverted is not None
     s = _series_of(o, prev)
     assert s is not None
-    if o.reverted == "BelowFloor":
-        yield _found(f"ripcord on {s.label} reverted BelowFloor", s.label)
-    lev = prev.leverage(s)
-    if o.reverted == "NotAboveRipcord" and lev is not None and P.ripcord_trigger(INT, s.params, lev, prev.fresh):
-        yield _found(f"ripcord on {s.label} refused at {_fmt_lev(lev)} above ripcord {_fmt_lev(s.params.ripcord_lev)}", s.label,
-                     lev=lev, ripcord_lev=s.params.ripcord_lev)
+    yield from _refusal(prev, s, o, ripcord=True)
 
 
 @_invariant(
@@ -355,6 +445,8 @@ def _ripcord_open(state: SystemState, prev: SystemState | None, o: Outcome | Non
     "Settling an insolvent series records exactly its deficit -V as bad debt and clears its debt; bad debt "
     "never decreases.",
     transition=True,
+    premise=lambda st, prev, o: (o.action == "settle_insolvency" and o.reverted is None) or st.bad_debt != prev.bad_debt,
+    exercise="a successful settle_insolvency (or any change of bad debt)",
 )
 def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -384,6 +476,9 @@ def _bad_debt(state: SystemState, prev: SystemState | None, o: Outcome | None) -
     "Every fee lands in the reserve or stays pending in the pool: protocol swap fees of a step equal the "
     "growth of pending + allocated fees, and mint/redeem fees equal the growth of feesReceived.",
     transition=True,
+    premise=lambda st, prev, o: o.reverted is None and (o.action == "allocate_fees" or any(
+        n in ("Swap", "Minted", "Redeemed") for _, n, _ in o.events)),
+    exercise="a step that charged a swap, mint or redeem fee, or allocated fees",
 )
 def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -407,6 +502,8 @@ def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | N
     "A mint immediately followed by the redeem of the shares it gave never returns more QUOTE than was paid.",
     transition=True,
     actions=("mint_redeem",),
+    premise=lambda st, prev, o: o.reverted is None and o.result is not None,
+    exercise="a completed mint-then-redeem",
 )
 def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert o is not None
@@ -423,6 +520,10 @@ def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None)
     "ROUNDING_WEI of value over the remaining supply.",
     transition=True,
     actions=("mint", "redeem"),
+    premise=lambda st, prev, o: (o.reverted is None and st.price == prev.price
+                                 and prev.series_state(o.args["series"]).total_supply > 0
+                                 and st.series_state(o.args["series"]).total_supply > 0),
+    exercise="a mint or redeem into a series with holders before and after",
 )
 def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -446,6 +547,8 @@ def _no_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None
     "fee is the reserve's), plus the oracle minimum's rounding (2 wei of BASE) and ROUNDING_WEI.",
     transition=True,
     actions=("rebalance", "ripcord"),
+    premise=lambda st, prev, o: o.reverted is None,
+    exercise="a successful rebalance or ripcord",
 )
 def _rebalance_dilution(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     assert prev is not None and o is not None
@@ -516,8 +619,12 @@ def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -
 @_invariant(
     "accounting.differential",
     "accounting",
-    "The model and the EVM agree exactly on every state variable, every event and every revert reason "
-    "(checked by the fuzzer's comparison, fuzz/compare.py, on pairs of steps).",
+    "The model and the EVM agree exactly on every state variable, every event, every revert reason and "
+    "every view the contracts publish (equityQuote, floorQuote, isAboveFloor, health, navPerToken, "
+    "leverage, value, exposure), judged on each step by the differential session "
+    "(levcheck.chain.session: compare_outcomes, compare_states, compare_views).",
+    premise=lambda st, prev, o: False,  # a property of two runs, not of one state: never judged here
+    exercise="a step run on both sides (counted by the session)",
 )
 def _differential(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
-    return ()  # a property of two runs, not of one state: see fuzz.compare
+    return ()  # never called (premise False): the session reports it, as StepReport.differences
