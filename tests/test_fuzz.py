@@ -44,7 +44,7 @@ def test_same_seed_same_run_across_processes() -> None:
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "levcheck.cli", "fuzz", "--seed", "9", "--examples", "6", "--json"],
+        [sys.executable, "-m", "levcheck.cli", "fuzz", "--seed", "9", "--examples", "6", "--workers", "1", "--json"],
         capture_output=True, text=True, check=True,
     ).stdout
     here = run_fuzz(FuzzConfig(seed=9, examples=6, out_dir=None))

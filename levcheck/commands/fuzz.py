@@ -24,12 +24,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON); default: the bundled set")
     p.add_argument("--contracts", default="contracts", help="folder of .sol files (default: contracts)")
     p.add_argument("--out", default="levcheck-out/fuzz", help="where a failing scenario file is written")
+    p.add_argument("--workers", type=int, default=None,
+                   help="shards, one per worker of the Dask engine (default: all cores, at most one per example); the examples "
+                        "are split between them; 1 runs here without an engine")
+    p.add_argument("--shard", type=int, default=None,
+                   help="run shard K of the campaign alone, in this process (reproduces it: same examples, same steps)")
+    p.add_argument("--scheduler", default=None, help="run the shards on an existing Dask cluster (tcp://HOST:8786) "
+                   "instead of a LocalCluster started here")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
     from levcheck.chain.verified import build_verified
-    from levcheck.fuzz.api import FuzzConfig, default_profile, run_fuzz
+    from levcheck.errors import LevcheckError
+    from levcheck.fuzz.api import PROFILES, FuzzConfig, default_profile, run_fuzz
+    from levcheck.fuzz.engine import default_workers
     from levcheck.specs.params import params_or_bundled
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
@@ -47,6 +56,12 @@ def run(args: argparse.Namespace) -> ExitCode:
         artifacts=build_verified(args.contracts),
         out_dir=Path(args.out),
     )
+    if args.workers is not None and args.workers < 1:
+        raise LevcheckError(f"--workers must be at least 1, got {args.workers}")
+    # one shard per worker, at most one per example; a single local shard runs here (no engine to start)
+    args.workers = min(args.workers or default_workers(), args.examples or PROFILES[args.profile].examples)
+    if args.shard is not None or args.workers > 1 or args.scheduler:
+        return _run_sharded(args, cfg)
     result = run_fuzz(cfg)
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
@@ -65,3 +80,60 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"seed {seed}{cut} (rerun exactly: {result.reproduce}"
               + (f" --params {args.params}" if args.params else "") + (f" --contracts {args.contracts}" if args.contracts != "contracts" else "") + ")")
     return ExitCode.FAILED if result.failed else ExitCode.PASS
+
+
+def _run_sharded(args: argparse.Namespace, cfg) -> ExitCode:
+    """`--shard K`: one shard here; otherwise N shards on the engine (see levcheck/fuzz/shards.py)."""
+    import dataclasses
+
+    from levcheck.fuzz.api import PROFILES, run_fuzz
+    from levcheck.fuzz.engine import open_engine
+    from levcheck.fuzz.shards import ShardTask, run_one_shard, run_sharded, shard_seed
+
+    if args.shard is not None:
+        seed = shard_seed(cfg.seed, args.shard)
+        # the shard's own budget: the --examples its sharded run printed, else the profile's (see shards.py)
+        one = run_one_shard(ShardTask(cfg.seed, args.shard, args.examples or PROFILES[cfg.profile].examples, cfg))
+        res = one.result
+        if res.failed:  # minimise it like any single campaign: the same seed, up to the failing example
+            res = run_fuzz(dataclasses.replace(cfg, seed=seed, examples=res.examples))
+        if args.json:
+            out = res.to_json()
+            out.update({"shard": args.shard, "shard_seed": seed, "reproduce": one.reproduce})
+            print(json.dumps(out, indent=1))
+        else:
+            _print(res, f"shard {args.shard} of seed {cfg.seed} (shard seed {seed})", one.reproduce)
+        return ExitCode.FAILED if res.failed else ExitCode.PASS
+    workers = args.workers
+    with open_engine(workers, args.scheduler) as engine:
+        if not args.json:
+            print(f"levcheck fuzz: {workers} shard(s) on {engine.address} ({engine.workers} worker(s), "
+                  f"up in {engine.startup_seconds:.1f}s)", flush=True)
+        sharded = run_sharded(cfg, workers, engine)
+    if args.json:
+        print(json.dumps(sharded.to_json(), indent=1))
+    else:
+        for s in sharded.shards:
+            r = s.result
+            print(f"  shard {s.shard} (seed {s.seed}) on {s.worker}: {r.status}, {r.examples} example(s), {r.steps} step(s), "
+                  f"{r.cpu_seconds:.1f} CPU-s")
+        for line in sharded.reruns:
+            print(f"  RE-RUN {line}")
+        for line in sharded.notes:
+            print(f"  note: {line}")
+        how = sharded.shards[sharded.failing_shard].reproduce if sharded.failed else sharded.reproduce
+        _print(sharded.merged, f"seed {cfg.seed}, {workers} shard(s)", how)
+    return ExitCode.FAILED if sharded.failed else ExitCode.PASS
+
+
+def _print(result, what: str, reproduce: str) -> None:
+    print(f"{what}: {result.examples} example(s), {result.steps} differential step(s) in {result.seconds:.1f}s "
+          f"({result.steps_per_second:.0f} steps/s, {result.cpu_seconds:.1f} CPU-s)")
+    if result.failed and result.replay is not None:
+        print(f"FAILED after {result.steps_to_failure} step(s); shrunk to {len(result.replay.steps)} step(s):")
+        print(result.replay.render())
+        if result.scenario_path:
+            print(f"scenario written to {result.scenario_path}; replay it with: levcheck replay {result.scenario_path}")
+    else:
+        print("passed: model and EVM agree on every step; no invariant violated")
+    print(f"rerun exactly: {reproduce}")

@@ -1,0 +1,240 @@
+"""Sharded fuzzing: one campaign split into N deterministic shards run on the engine (fuzz/engine.py).
+
+Shard K of a campaign with seed S is an ordinary campaign (`api.run_fuzz`, no shrinking) with seed
+`shard_seed(S, K)` and `shard_examples(total, N, K)` examples, so
+
+* the sharded run is a function of (S, N, the budget): same seed, same shards, same verdict;
+* `levcheck fuzz --seed S --shard K` runs shard K alone, in this process. A campaign's first k
+  examples do not depend on its budget (every batch has the same settings and seed), so a failure a
+  shard found at its j-th example is found again by the shard alone with any budget >= j; with the
+  printed `--examples` the shard alone is the very same run, step for step.
+
+The first failure across shards (the lowest shard index among the failing ones: which shard finishes
+first must not decide the verdict) is minimised once, by re-running that shard here with shrinking,
+and written as a scenario. The merged result sums examples, steps, CPU time and every count dict of
+`FuzzResult` (coverage, per-invariant exercise counts...).
+
+A worker that dies while it runs a shard (killed, out of memory) is rescheduled by Dask; the
+scheduler's own event log names the shard and the dead worker (`Engine.lost`), and the result
+reports it beside the worker the shard finished on, so a re-run is never silent. A shard that kills
+every worker it lands on fails the campaign with an error (Dask's KilledWorker after 3 tries).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from levcheck.chain.build import Artifacts, build_contracts
+from levcheck.errors import LevcheckError
+from levcheck.specs.scenario import dump
+
+from .api import PROFILES, FuzzConfig, FuzzResult, run_fuzz
+from .engine import Engine, LostWorker
+
+
+def shard_seed(seed: int, shard: int) -> int:
+    """The seed of shard `shard` of campaign `seed`. Shard 0 keeps the campaign's own seed, so a
+    one-shard run is exactly `levcheck fuzz --seed S`; shard K > 0 takes the first 31 bits of
+    sha256("levcheck-shard:S:K") (independent of the number of shards, unrelated to seed S+K)."""
+    if shard < 0:
+        raise LevcheckError(f"--shard must be at least 0, got {shard}")
+    if shard == 0:
+        return seed
+    return int.from_bytes(hashlib.sha256(f"levcheck-shard:{seed}:{shard}".encode()).digest()[:4], "big") >> 1
+
+
+def shard_examples(total: int, shards: int, shard: int) -> int:
+    """Shard `shard`'s share of `total` examples: equal parts, the first `total % shards` one more."""
+    return total // shards + (1 if shard < total % shards else 0)
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """What a worker needs to run one shard (picklable; the artifacts travel once, scattered)."""
+
+    campaign_seed: int
+    shard: int
+    examples: int
+    config: FuzzConfig  # profile, steps, params, backend, time guard; seed/examples/artifacts are set here
+
+
+@dataclass
+class ShardResult:
+    shard: int
+    seed: int  # shard_seed(campaign seed, shard)
+    result: FuzzResult
+    worker: str  # where it finished: host:pid
+    reproduce: str
+
+
+@dataclass
+class ShardedResult:
+    seed: int
+    profile: str
+    workers: int  # shards (one per worker)
+    shards: list[ShardResult]
+    merged: FuzzResult  # the totals; its scenario/replay are the minimised first failure
+    lost: list[LostWorker] = field(default_factory=list)  # workers that died holding a shard
+    failing_shard: int | None = None
+    engine: str = "in-process"
+    startup_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.merged.failed
+
+    @property
+    def reruns(self) -> list[str]:
+        """One line per re-run shard: which shard, which worker died, where it finished."""
+        by_key = {s.shard: s for s in self.shards}
+        out = []
+        for lw in self.lost:
+            k = _shard_of(lw.key)
+            done = by_key[k].worker if k in by_key else "?"
+            how = "left the cluster" if lw.expected else "died"
+            out.append(f"shard {k}: worker {lw.worker}{f' (pid {lw.pid})' if lw.pid else ''} {how} while running it; "
+                       f"re-run and finished on {done}")
+        return out
+
+    @property
+    def reproduce(self) -> str:
+        m = self.merged
+        steps = "" if m.steps_per_example == PROFILES[self.profile].steps_per_example else f" --steps {m.steps_per_example}"
+        return f"levcheck fuzz --seed {self.seed} --workers {self.workers} --profile {self.profile} --examples {m.examples}{steps}"
+
+    def to_json(self) -> dict:
+        out = self.merged.to_json()
+        out.update({
+            "reproduce": self.reproduce,
+            "workers": self.workers,
+            "engine": self.engine,
+            "engine_startup_seconds": round(self.startup_seconds, 3),
+            "failing_shard": self.failing_shard,
+            "shards": [{"shard": s.shard, "seed": s.seed, "status": s.result.status, "examples": s.result.examples,
+                        "steps": s.result.steps, "cpu_seconds": round(s.result.cpu_seconds, 3), "worker": s.worker,
+                        "reproduce": s.reproduce} for s in self.shards],
+            "reruns": self.reruns,
+            "notes": self.merged.notes + self.notes,
+        })
+        return out
+
+
+def shard_reproduce(seed: int, shard: int, examples: int, cfg: FuzzConfig) -> str:
+    steps = "" if cfg.steps_per_example in (None, PROFILES[cfg.profile].steps_per_example) else f" --steps {cfg.steps_per_example}"
+    return f"levcheck fuzz --seed {seed} --shard {shard} --profile {cfg.profile} --examples {examples}{steps}"
+
+
+def run_one_shard(task: ShardTask, artifacts: Artifacts | None = None) -> ShardResult:
+    """Run one shard (on a worker, or here for `--shard K`); no shrinking, no file written."""
+    seed = shard_seed(task.campaign_seed, task.shard)
+    cfg = dataclasses.replace(task.config, seed=seed, examples=task.examples, shrink=False, out_dir=None,
+                              artifacts=artifacts if artifacts is not None else task.config.artifacts)
+    res = run_fuzz(cfg)
+    return ShardResult(task.shard, seed, res, f"{socket.gethostname()}:{os.getpid()}",
+                       shard_reproduce(task.campaign_seed, task.shard, task.examples, task.config))
+
+
+def _task_key(run_id: str, shard: int) -> str:
+    return f"levcheck-shard-{run_id}-{shard}"
+
+
+def _shard_of(key: str) -> int:
+    return int(key.rsplit("-", 1)[1])
+
+
+def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None) -> ShardedResult:
+    """Run `config`'s campaign as `workers` shards on `engine` (in this process, one after another,
+    when there is no engine), minimise the first failure and merge; see the module docstring."""
+    if workers < 1:
+        raise LevcheckError(f"--workers must be at least 1, got {workers}")
+    prof = PROFILES[config.profile]
+    total = config.examples if config.examples is not None else prof.examples
+    if total < workers:
+        raise LevcheckError(f"{total} example(s) cannot make {workers} shards: every shard needs at least one "
+                            "(raise --examples or lower --workers)")
+    artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
+    base = dataclasses.replace(config, artifacts=None, sources=None, examples=total)
+    tasks = [ShardTask(config.seed, k, shard_examples(total, workers, k), base) for k in range(workers)]
+    t0 = time.perf_counter()
+    lost: list[LostWorker] = []
+    if engine is None:
+        shards = [run_one_shard(t, artifacts) for t in tasks]
+    else:
+        run_id = uuid.uuid4().hex[:12]
+        keys = [_task_key(run_id, t.shard) for t in tasks]
+        art = engine.client.scatter(artifacts, broadcast=True, hash=False)
+        futures = [engine.client.submit(run_one_shard, t, art, key=k, pure=False) for t, k in zip(tasks, keys)]
+        try:
+            shards = engine.client.gather(futures)
+        except Exception as exc:
+            if type(exc).__name__ == "KilledWorker":
+                raise LevcheckError(f"a shard killed every worker it ran on ({exc}); "
+                                    "run it alone with --shard to see why (memory?)") from exc
+            raise
+        lost = engine.lost(set(keys))
+        del futures, art
+    seconds = time.perf_counter() - t0
+    return _merge(config, artifacts, shards, lost, seconds, engine)
+
+
+def _merge(config: FuzzConfig, artifacts: Artifacts, shards: list[ShardResult], lost: list[LostWorker],
+           seconds: float, engine: Engine | None) -> ShardedResult:
+    shards = sorted(shards, key=lambda s: s.shard)
+    results = [s.result for s in shards]
+    failing = next((s for s in shards if s.result.failed), None)
+    merged = FuzzResult(
+        seed=config.seed,
+        profile=config.profile,
+        status="failed" if failing else "passed",
+        examples=sum(r.examples for r in results),
+        steps=sum(r.steps for r in results),
+        seconds=seconds,
+        cpu_seconds=sum(r.cpu_seconds for r in results),
+        batches=sum(r.batches for r in results),
+        cut_by_time=any(r.cut_by_time for r in results),
+        steps_per_example=results[0].steps_per_example,
+    )
+    # Every count dict of FuzzResult (coverage, and any per-invariant counts) is summed key by key.
+    for f in dataclasses.fields(FuzzResult):
+        values = [getattr(r, f.name) for r in results]
+        if values and all(isinstance(v, dict) for v in values) and all(isinstance(n, int) for v in values for n in v.values()):
+            total: dict = {}
+            for v in values:
+                for k, n in v.items():
+                    total[k] = total.get(k, 0) + n
+            setattr(merged, f.name, total)
+    out = ShardedResult(config.seed, config.profile, len(shards), shards, merged, lost,
+                        engine="in-process" if engine is None else engine.address,
+                        startup_seconds=0.0 if engine is None else engine.startup_seconds)
+    if failing is not None:
+        out.failing_shard = failing.shard
+        merged.steps_to_failure = failing.result.steps_to_failure
+        merged.seconds_to_failure = failing.result.seconds_to_failure
+        _minimise(config, artifacts, failing, out)
+    return out
+
+
+def _minimise(config: FuzzConfig, artifacts: Artifacts, failing: ShardResult, out: ShardedResult) -> None:
+    """Re-run the failing shard here, up to its failing example, with both shrinkers; write the scenario."""
+    cfg = dataclasses.replace(config, seed=failing.seed, examples=failing.result.examples, shrink=True, out_dir=None,
+                              artifacts=artifacts, seconds=None)
+    again = run_fuzz(cfg)
+    src = again if again.failed else failing.result
+    if not again.failed:  # the shard must replay in-process; say so loudly, keep the unshrunk failure
+        out.notes.append(f"shard {failing.shard} did not fail again in-process with the same seed: nondeterminism; "
+                         "the scenario is the unshrunk failure from the worker")
+    m = out.merged
+    m.scenario, m.replay = src.scenario, src.replay
+    m.notes.extend(src.notes)
+    if m.scenario is not None:
+        m.scenario = dataclasses.replace(m.scenario, origin=f"levcheck fuzz --seed {config.seed} --shard {failing.shard}",
+                                         description="shrunk counterexample from a sharded levcheck fuzz")
+        if config.out_dir is not None:
+            m.scenario_path = dump(m.scenario, Path(config.out_dir) / f"failure-seed{config.seed}-shard{failing.shard}.json")
