@@ -27,6 +27,9 @@ from ..specs.scenario import DEFAULT_ACTOR, Step
 MAX_UINT = 2**256 - 1
 ZERO_ADDRESS = "0x" + "00" * 20
 TOKENS = ("BASE", "QUOTE")
+# The views users and keepers act on, compared with `modelside.expected_views` (the spec's values)
+RESERVE_VIEWS = ("equityQuote", "floorQuote", "isAboveFloor", "health")
+SERIES_VIEWS = ("navPerToken", "leverage")
 
 
 def contract_labels(market: Market) -> dict[str, Any]:
@@ -85,6 +88,9 @@ class Chain:
         self._slots = [self._slot(v) for v in self._vars] if self.fast else []
         self._addrs = [a for a, _ in self._slots]
         self._slot_ids = [s for _, s in self._slots]
+        # (name, address, calldata, function) of every view, encoded once
+        views = [("reserve", v) for v in RESERVE_VIEWS] + [(s, v) for s in self.series_labels for v in SERIES_VIEWS]
+        self._views = [(f"{c}.{v}", self.addr[c], self.fns[c][v].encode(()), self.fns[c][v]) for c, v in views]
 
     # ------------------------------------------------------------------ transactions
 
@@ -192,6 +198,21 @@ class Chain:
         for var in self._vars:
             c = self.contracts[var.contract]
             out.append(c.call(var.name, self.addr[var.key]) if var.key else c.call(var.name))
+        return out
+
+    def read_views(self) -> dict[str, object]:
+        """Every view of `RESERVE_VIEWS` / `SERIES_VIEWS` at the current block time: an int, a tuple
+        (several outputs) or ("revert", error name), the shape `modelside.expected_views` states."""
+        out: dict[str, object] = {}
+        sender = self.addr["keeper1"] if "keeper1" in self.addr else self.addr["deployer"]
+        for name, to, data, f in self._views:
+            try:
+                vals = f.decode_values(self.evm.call_raw(sender, to, data), self._convert)
+            except Reverted as exc:
+                out[name] = ("revert", exc.error.name if exc.error.kind != "raw" else "<raw>")
+                continue
+            vals = tuple(int(x) for x in vals)
+            out[name] = vals[0] if len(vals) == 1 else vals
         return out
 
     def state(self, donated: tuple = (), raw: list[int] | None = None) -> SystemState:

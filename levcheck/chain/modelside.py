@@ -1,13 +1,15 @@
 """The model side of a differential run: scenario steps applied to `specs.model.Model`."""
 from __future__ import annotations
 
+from levcheck.specs import formulas as F
+from levcheck.specs.arith import INT
 from levcheck.specs.invariants import Outcome
 from levcheck.specs.model import MAX_UINT, Model, ModelRevert
+from levcheck.specs.state import SystemState
 
 from ..specs.scenario import Step
 from .actions import GLOBAL_VARS, SERIES_VARS, TXS, resolve
-from .driver import TOKENS, actor_of
-
+from .driver import RESERVE_VIEWS, SERIES_VIEWS, TOKENS, actor_of
 
 
 def setup_actors(m: Model, actors: tuple[str, ...], funding: dict[str, int], now: int) -> int:
@@ -95,3 +97,32 @@ def _model_values(m: Model) -> dict[str, int]:
         "allocated_quote": r.allocated_quote, "injected_base": r.injected_base, "injected_quote": r.injected_quote,
         "keeper_paid": r.keeper_paid, "bad_debt": r.bad_debt,
     }
+
+
+# ---------------------------------------------------------------- the contracts' views, per the spec
+
+def expected_views(st: SystemState) -> dict[str, object]:
+    """Every published view's value on the snapshot `st`, from `specs.formulas` (through SystemState):
+    an int, a tuple (health) or ("revert", error name). Every view reads the oracle first, so a zero or
+    stale price reverts them all."""
+    names = [f"reserve.{v}" for v in RESERVE_VIEWS] + [f"{s.label}.{v}" for s in st.series for v in SERIES_VIEWS]
+    if st.price == 0 or not st.fresh:
+        err = ("revert", "ZeroPrice" if st.price == 0 else "StalePrice")
+        return dict.fromkeys(names, err)
+    p = st.price
+    equity, floor = st.equity_quote(), st.floor_quote()
+    lent = sum(F.loan_value_quote(INT, s.is_long, s.base_held, s.quote_held, s.debt, p) for s in st.series)
+    idle = F.reserve_idle_quote(INT, st.idle_base, st.idle_quote, p)
+    max_fee = max((s.params.keeper_fee for s in st.series), default=0)
+    out: dict[str, object] = {
+        "reserve.equityQuote": equity,
+        "reserve.floorQuote": floor,
+        "reserve.isAboveFloor": int(equity >= floor),
+        "reserve.health": (F.quote_to_base_down(INT, equity, p), F.quote_to_base_up(INT, floor, p),
+                           F.utilization_wad(INT, lent, idle), F.buffer_depth(INT, equity, floor, max_fee)),
+    }
+    for s in st.series:
+        lev = st.leverage(s)
+        out[f"{s.label}.navPerToken"] = st.nav(s)
+        out[f"{s.label}.leverage"] = ("revert", "SeriesInsolvent") if lev is None else lev
+    return out

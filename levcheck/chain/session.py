@@ -2,8 +2,10 @@
 
 `Session` is the engine shared by the Hypothesis state machine (`fuzz.machine`) and the replayer
 (`replay_scenario`): after every step it compares the revert reason, the return value, every event
-and every state variable exactly, then checks every invariant of `specs.invariants` (once when the two
-states are identical, on both sides otherwise).
+and every state variable exactly, and (every `views_every`-th step of a scenario) every view the
+contracts publish with the spec's value; then it checks every invariant of `specs.invariants` (once
+when the two sides agree, on each side with its own state and outcome otherwise: an EVM revert the
+model did not make is judged too). It counts, per invariant, the steps that exercised it.
 """
 from __future__ import annotations
 
@@ -104,6 +106,19 @@ def _ev(emitter: str, e: tuple[str, dict] | None) -> str:
     return "none" if e is None else f"{emitter}.{e[0]}({', '.join(f'{k}={v}' for k, v in e[1].items())})"
 
 
+def compare_views(expected: dict[str, object], got: dict[str, object]) -> list[str]:
+    """The contracts' views against the spec's values (`modelside.expected_views`)."""
+    return [f"view {name}: model {expected.get(name)} vs EVM {got.get(name)}"
+            for name in sorted(set(expected) | set(got)) if expected.get(name) != got.get(name)]
+
+
+# Reading the 8 views costs ~1 ms on pyrevm (static calls; the reserve's walk every series), two
+# steps' worth: a campaign reads them on every VIEWS_EVERY-th step of an example (by the step's index,
+# so a replay of the same steps reads them at the same steps; ~4% of a campaign's CPU at 32, 3x slower
+# at 1); a replay (`replay_scenario`) reads them on every step.
+VIEWS_EVERY = 32
+
+
 def compare_states(ms: SystemState, cs: SystemState) -> list[str]:
     if ms == cs:
         return []
@@ -122,6 +137,7 @@ class Session:
         artifacts: Artifacts | None = None,
         sources: dict[str, str] | None = None,
         fast: bool | None = None,
+        views_every: int = 1,
     ) -> None:
         funding = dict(DEFAULT_FUNDING if funding is None else funding)
         self.params, self.actors, self.backend = params, tuple(actors), backend
@@ -147,6 +163,9 @@ class Session:
         self.holders = self.chain.holders
         self.donated: dict[tuple[str, str], int] = {}
         self.steps_run = 0
+        self.views_every = views_every
+        self.exercised: dict[str, int] = {}  # invariant id -> steps that exercised it (whole session)
+        self.views_read = 0  # steps whose views were compared
         self.prev_state = self.model_state()
         self._base = self._save()
 
@@ -192,26 +211,39 @@ class Session:
         if step.action != "warp" and self.evm.time != now + n_tx:
             report.differences.append(f"clock: the model took {n_tx} transaction(s), the EVM {self.evm.time - now}")
         prev = self.prev_state
+        counts = self.exercised
+        counts["accounting.differential"] = counts.get("accounting.differential", 0) + 1  # compared above
         single_tx = step.action != "mint_redeem"  # a composite step can revert after changing state
         if (step.action == "warp" or (single_tx and m_out.reverted and c_out.reverted)) and not report.differences:
-            # Nothing ran, or both sides reverted (an EVM revert undoes everything, and so does the
-            # model's transaction): the state is the previous one at a later time. Transition
-            # invariants still see this step's outcome (e.g. why a rebalance was refused).
+            # Nothing ran, or both sides reverted with the same reason (an EVM revert undoes everything,
+            # and so does the model's transaction): the state is the previous one at a later time, and
+            # the two outcomes are equal. Transition invariants still judge it (why was it refused?).
             ms = prev.at_time(self.evm.time)
-            report.found = [("both", v) for v in check_all(ms, prev, m_out)]
+            self._compare_views(index, ms, report)
+            report.found = [("both", v) for v in check_all(ms, prev, m_out, counts)]
             self.prev_state = ms
             return report
         m_raw = modelside.model_raw(self.model, self.chain.series_labels, self.holders)
         c_raw = self.chain.read_raw()
         ms = self.model_state(m_raw)
-        if m_raw == c_raw:  # identical storage: one state, invariants checked once for both sides
-            report.found = [("both", v) for v in check_all(ms, prev, m_out)]
+        self._compare_views(index, ms, report)
+        if m_raw == c_raw and not report.differences:  # one state, one outcome: invariants checked once
+            report.found = [("both", v) for v in check_all(ms, prev, m_out, counts)]
         else:
-            cs = self.chain_state(c_raw)
-            report.differences += compare_states(ms, cs)
-            report.found = [("model", v) for v in check_all(ms, prev, m_out)] + [("EVM", v) for v in check_all(cs, prev, c_out)]
+            # The sides disagree: each is judged on its own state with its own outcome, so an EVM-only
+            # revert (or another revert reason) meets the liveness invariants even when storage agrees.
+            cs = ms if m_raw == c_raw else self.chain_state(c_raw)
+            if cs is not ms:
+                report.differences += compare_states(ms, cs)
+            report.found = [("model", v) for v in check_all(ms, prev, m_out, counts)] + [("EVM", v) for v in check_all(cs, prev, c_out)]
         self.prev_state = ms
         return report
+
+    def _compare_views(self, index: int, ms: SystemState, report: StepReport) -> None:
+        if index % self.views_every:
+            return
+        self.views_read += 1
+        report.differences += compare_views(modelside.expected_views(ms), self.chain.read_views())
 
 
 @dataclass
