@@ -26,11 +26,12 @@ from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
 
 from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.errors import LevcheckError
+from levcheck.specs.invariants import INVARIANTS
 from levcheck.specs.params import BUNDLED, MarketParams
 
 from .machine import MACHINE_ACTORS, DifferentialFailure, Recorder, make_machine
 from .minimize import minimize
-from levcheck.chain.session import ReplayResult, Session, replay_scenario
+from levcheck.chain.session import VIEWS_EVERY, ReplayResult, Session, replay_scenario
 from levcheck.specs.scenario import DEFAULT_FUNDING, Scenario, dump, load
 
 
@@ -112,6 +113,10 @@ class FuzzResult:
     steps_per_example: int = 0
     notes: list[str] = field(default_factory=list)
     coverage: dict[tuple[str, str], int] = field(default_factory=dict)  # (action, "ok" | revert error) -> steps
+    # invariant id -> steps that exercised it (its action reached with its premise true), every
+    # registered invariant listed (0: never exercised); shrinking replays not counted
+    exercised: dict[str, int] = field(default_factory=dict)
+    views_read: int = 0  # steps whose published views were compared with the spec's
 
     @property
     def steps_per_second(self) -> float:
@@ -144,6 +149,8 @@ class FuzzResult:
             "cut_by_time": self.cut_by_time,
             "reproduce": self.reproduce,
             "coverage": {f"{a} {o}": n for (a, o), n in sorted(self.coverage.items())},
+            "exercised": dict(self.exercised),
+            "views_read": self.views_read,
         }
         if self.replay is not None and self.replay.first_failure is not None:
             f = self.replay.steps[self.replay.first_failure]
@@ -201,7 +208,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
     steps_per_example = config.steps_per_example or prof.steps_per_example
     artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
     funding = dict(DEFAULT_FUNDING)
-    session = Session(config.params, MACHINE_ACTORS, funding, config.backend, artifacts)
+    session = Session(config.params, MACHINE_ACTORS, funding, config.backend, artifacts, views_every=VIEWS_EVERY)
     recorder = Recorder()
     start = time.perf_counter()
     deadline = start + config.seconds if config.seconds is not None else None
@@ -278,6 +285,8 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         cpu_seconds=cpu,
         batches=batches,
         coverage=dict(recorder.coverage),
+        exercised={inv.id: session.exercised.get(inv.id, 0) for inv in INVARIANTS},
+        views_read=session.views_read,
         cut_by_time=cut["time"] and recorder.failing_steps is None,
         steps_per_example=steps_per_example,
     )

@@ -89,6 +89,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "lastRebalance = block.timestamp;\n        // Only a keeper",
         "lastRebalance = block.timestamp;\n        _mint(msg.sender, totalSupply / 1000 + 1);\n        // Only a keeper",
     ),
+    Mutant(
+        "nav-view-rounds-up",
+        "a wrong view: navPerToken() rounds up (overstates what a token is worth); no state changes",
+        LT,
+        "return _nav(_value(_price()));",
+        "int256 v = _value(_price());\n        return totalSupply == 0 || v <= 0 ? 0 : uint256(v).mulDivUp(WAD, totalSupply);",
+    ),
 )
 
 
