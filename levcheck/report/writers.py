@@ -124,6 +124,13 @@ def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | No
                 out.append(f"  - replay: `levcheck replay {c.artifact}`")
             if c.id in plots:
                 out.append(f"  - plot: ![{c.id}]({plots[c.id]})")
+    counted = [(st, c) for st in summary.stages for c in st.cases if c.kind == "fuzz" and "exercised" in c.details]
+    if counted:
+        # how often each invariant was judged: 0 is "not exercised" (skipped), never a pass
+        out += ["", "## Invariants exercised (fuzz)", "", "| invariant | status | steps exercised | premise |",
+                "| --- | --- | ---: | --- |"]
+        for st, c in counted:
+            out.append(f"| {c.id} | {verdict[c.status]} | {c.details['exercised']} | {str(c.details.get('premise', '')).replace('|', '/')} |")
     infos = [(st.name, st.info) for st in summary.stages if st.info]
     if infos:
         out += ["", "## Figures", ""]
