@@ -102,7 +102,7 @@ def open_engine(workers: int | None = None, scheduler: str | None = None) -> Ite
         else:
             n = workers or default_workers()
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+                                   silence_logs=logging.CRITICAL)
             client = Client(cluster)
             client.wait_for_workers(n, timeout=120)
         engine = Engine(client, cluster, time.perf_counter() - t0)

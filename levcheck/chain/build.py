@@ -137,9 +137,7 @@ def compile_output(sources: Mapping[str, str], use_cache: bool = True) -> tuple[
     entry that does not cover every source (torn, truncated, or hand-edited) is recompiled.
     Raises CompileError with `file:line: message` for every error."""
     std_input = standard_json_input(sources)
-    blob = json.dumps(std_input, sort_keys=True).encode()
-    key = hashlib.sha256(blob + SOLC_VERSION.encode()).hexdigest()
-    cached = CACHE_DIR / f"{key}.json"
+    cached = cache_file(std_input)
     if use_cache and cached.is_file():
         try:
             output = json.loads(cached.read_text())
@@ -162,6 +160,12 @@ def compile_output(sources: Mapping[str, str], use_cache: bool = True) -> tuple[
     except OSError:  # a read-only checkout: compile every time rather than fail
         pass
     return std_input, output, False
+
+
+def cache_file(std_input: dict) -> Path:
+    """The cache entry of one standard-JSON input (a hash of it and the compiler version)."""
+    blob = json.dumps(std_input, sort_keys=True).encode()
+    return CACHE_DIR / f"{hashlib.sha256(blob + SOLC_VERSION.encode()).hexdigest()}.json"
 
 
 def _covers(output: dict, sources: Mapping[str, str]) -> bool:

@@ -1,0 +1,85 @@
+"""`levcheck mutate`: the battery's mutation score (levcheck/mutate/)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..chain.build import ROOT
+from ..exitcodes import ExitCode
+
+NAME = "mutate"
+HELP = "mutation score: mutants of the contracts (slither-mutate + spec-aware operators) run through the battery"
+
+
+def _fraction(text: str) -> float:
+    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction 0..1 (or a percentage), got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--contracts", default="contracts", help="folder of .sol files to mutate (default: contracts)")
+    p.add_argument("--only", action="append", default=None, help="mutate only files whose path ends with this (repeatable)")
+    p.add_argument("--max-mutants", type=_positive, default=None, help="run a seeded sample of this many mutants")
+    p.add_argument("--seed", type=int, default=0, help="sample and fuzz seed (default 0): same seed, same run")
+    p.add_argument("--fuzz-examples", type=_positive, default=20, help="examples of each mutant's fuzz campaign (default 20)")
+    p.add_argument("--fuzz-steps", type=_positive, default=10, help="rules per example of that campaign (default 10)")
+    p.add_argument("--no-slither", action="store_true", help="only levcheck's spec-aware operators")
+    p.add_argument("--scenarios", default=str(ROOT / "tests" / "scenarios"), help="regression scenarios (default tests/scenarios)")
+    p.add_argument("--triage", default=str(ROOT / "mutation-triage.toml"), help="accepted equivalent survivors")
+    p.add_argument("--workers", type=_positive, default=None, help="LocalCluster workers (default: all cores)")
+    p.add_argument("--scheduler", default=None, help="an existing Dask cluster (tcp://HOST:8786)")
+    p.add_argument("--min-score", type=_fraction, default=None, help="exit 1 below this score (0.8 or 80%%)")
+    p.add_argument("--out", default="levcheck-out/mutate", help="where mutation.json, mutation.md and mutation.sarif go")
+    p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from levcheck import sarif
+    from levcheck.fuzz.engine import open_engine
+    from levcheck.mutate.report import markdown, sarif_run, to_json
+    from levcheck.mutate.run import run_mutation
+
+    def progress(r, done: int, total: int) -> None:
+        if not args.json:
+            how = r.killed_by or r.verdict.value
+            print(f"  [{done}/{total}] {r.verdict.value:8s} {how:9s} {r.mutant.summary}", file=sys.stderr, flush=True)
+
+    with open_engine(args.workers, args.scheduler) as engine:
+        if not args.json:
+            print(f"levcheck mutate: {engine.workers} worker(s) on {engine.address} (up in {engine.startup_seconds:.1f}s), "
+                  f"seed {args.seed}", file=sys.stderr, flush=True)
+        run_ = run_mutation(engine, contracts=args.contracts, seed=args.seed, max_mutants=args.max_mutants, only=args.only,
+                            fuzz_examples=args.fuzz_examples, fuzz_steps=args.fuzz_steps, scenarios=args.scenarios,
+                            triage=args.triage, slither=not args.no_slither, progress=progress)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = to_json(run_, ROOT)
+    (out / "mutation.json").write_text(json.dumps(report, indent=1) + "\n")
+    md = markdown(run_, ROOT)
+    (out / "mutation.md").write_text(md)
+    sarif.write(out / "mutation.sarif", [sarif_run(run_)])
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(md)
+        print(f"reports: {out}/mutation.json, mutation.md, mutation.sarif")
+    compiled = report["killed"] + report["survived"]
+    if compiled == 0:
+        print(f"levcheck mutate: error: none of the {report['run']} mutant(s) compiled: nothing was scored", file=sys.stderr)
+        return ExitCode.ERROR
+    if args.min_score is not None and (run_.score or 0.0) < args.min_score:
+        print(f"levcheck mutate: score {100 * (run_.score or 0):.1f}% is below --min-score {100 * args.min_score:.1f}%",
+              file=sys.stderr)
+        return ExitCode.FAILED
+    return ExitCode.PASS

@@ -1,0 +1,1 @@
+"""`levcheck mutate`: the mutation score of the battery (generate, battery, triage, report)."""
