@@ -52,7 +52,7 @@ class CheckConfig:
     fuzz_examples: int | None = None  # the bound of the fuzz stage (default: the profile's examples)
     fuzz_seconds: float = 60.0  # only an outer guard: the verdict must not depend on machine speed
     fuzz_profile: str = "ci"
-    proof_timeout: float = 10.0
+    proof_timeout: float = 60.0  # wall-clock guard per obligation; Z3 resource units decide (proofs/solve.py)
     params: str | None = None
     scenarios: str = str(REGRESSION_DIR)
     only: tuple[str, ...] = ()
@@ -130,6 +130,7 @@ class Context:
     artifacts: Artifacts | None = None
     analysis_sarif: dict | None = None
     scenario_files: list[str] = field(default_factory=list)  # counterexample files written by this run
+    partial: list[Case] = field(default_factory=list)  # the running stage's finished cases, kept if it is cut
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -182,18 +183,17 @@ def stage_analyze(ctx: Context) -> StageResult:
 
 def stage_prove(ctx: Context) -> StageResult:
     from levcheck.proofs.core import Status as ProofStatus
-    from levcheck.proofs.registry import run_proofs
+    from levcheck.proofs.registry import iter_proofs
     from levcheck.specs.params import params_or_bundled
 
     params = params_or_bundled(ctx.config.params)
-    results = run_proofs(params, timeout_s=ctx.config.proof_timeout, scenario_dir=ctx.out / "counterexamples",
-                         deadline=ctx.deadline)
     mapping = {
         ProofStatus.PROVED: Status.PASS,
         ProofStatus.COUNTEREXAMPLE: Status.FAIL,
     }
-    cases = []
-    for r in results:
+    cases = ctx.partial  # an interrupt or the budget alarm keeps the obligations already decided
+    for r in iter_proofs(params, timeout_s=ctx.config.proof_timeout, scenario_dir=ctx.out / "counterexamples",
+                         deadline=ctx.deadline):
         status = mapping.get(r.status, Status.TIMEOUT if r.status.value in ("unknown", "timeout") else Status.FAIL)
         contract, function = FAMILY_FUNCTION.get(r.family, ("LeveragedToken", "rebalance"))
         loc = function_location(ctx.artifacts, contract, function) if ctx.artifacts and status is not Status.PASS else None
@@ -425,14 +425,17 @@ def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSum
             progress.start(name)
             s0 = time.monotonic()
             fired = {"alarm": False}
+            ctx.partial = []
             try:
                 with _budget_alarm(ctx.remaining() + GRACE_SECONDS, fired, main_thread):
                     res = STAGE_FUNCS[name](ctx)
             except BudgetExhausted:
-                res = StageResult(name, Status.TIMEOUT, message=f"stopped: the {config.budget:g} s budget ran out during the stage")
+                res = StageResult(name, Status.TIMEOUT, cases=_cut(ctx.partial, "the budget ran out"),
+                                  message=f"stopped: the {config.budget:g} s budget ran out during the stage")
             except KeyboardInterrupt:
                 interrupted = True
-                res = StageResult(name, Status.TIMEOUT, message="interrupted before it finished")
+                res = StageResult(name, Status.TIMEOUT, cases=_cut(ctx.partial, "interrupted"),
+                                  message="interrupted before it finished")
             except LevcheckError as exc:
                 res = StageResult(name, Status.ERROR, message=str(exc), cases=[Case(name, "stage", Status.ERROR, str(exc))])
             except Exception as exc:  # a stage that crashed is an error, never a pass
@@ -464,6 +467,12 @@ def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSum
     write_sarif(summary, out / "levcheck.sarif", ctx.analysis_sarif)
     write_markdown(summary, out / "summary.md", plots)
     return summary
+
+
+def _cut(finished: list[Case], why: str) -> list[Case]:
+    """A cut stage keeps the cases it finished, plus one timeout case saying the rest did not run."""
+    rest = Case("unfinished", "stage", Status.TIMEOUT, f"{why} after {len(finished)} finished case(s): the rest did not run")
+    return [*finished, rest]
 
 
 @contextlib.contextmanager

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any, Iterator
 
 from levcheck.errors import LevcheckError
 from levcheck.specs.params import BUNDLED, MarketParams
 
 from . import band, decay, fees, floor
 from .core import Obligation, ObligationResult, Status
-from .solve import check
+from .solve import RLIMIT, WALL_GUARD_S, check
 
 
 def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
@@ -55,17 +56,25 @@ def _unique(obs: list[Obligation]) -> list[Obligation]:
     return obs
 
 
-def run_proofs(
+def run_proofs(*args: Any, **kwargs: Any) -> list[ObligationResult]:
+    """Every result of `iter_proofs`, as a list."""
+    return list(iter_proofs(*args, **kwargs))
+
+
+def iter_proofs(
     params: MarketParams = BUNDLED,
-    timeout_s: float = 10.0,
+    timeout_s: float = WALL_GUARD_S,
     dump_smt: str | Path | None = None,
     scenario_dir: str | Path | None = None,
     only: str | None = None,
     deadline: float | None = None,
-) -> list[ObligationResult]:
-    """Decide every obligation for `params` (those whose id starts with `only`, if given). An
-    obligation closed from lemmas is proved only if each of its lemmas is. `deadline` (a
-    time.monotonic() value) caps each query's timeout; obligations left when it passes are UNKNOWN.
+    rlimit: int = RLIMIT,
+) -> Iterator[ObligationResult]:
+    """Decide every obligation for `params` (those whose id starts with `only`, if given), yielding
+    each result as soon as it is decided, so that an interrupted run keeps what it finished. Each
+    obligation has `rlimit` Z3 resource units (the budget that decides) and `timeout_s` of wall time
+    (a guard). An obligation closed from lemmas is proved only if each of its lemmas is. `deadline`
+    (a time.monotonic() value) caps each query's guard; obligations left when it passes are UNKNOWN.
     Selecting no obligation is an error: it would "prove" nothing."""
     every = obligations(params)
     obs = [ob for ob in every if only is None or ob.id.startswith(only)]
@@ -84,9 +93,9 @@ def run_proofs(
                         domain=dep.domain.value, assumptions=dep.assumptions, relaxation=dep.relaxation,
                         invariants=dep.invariants, reason="not run: the time budget ran out")
                     continue
-                results[id(dep)] = check(dep, timeout_s=left, dump_smt=dump_smt, scenario_dir=scenario_dir)
+                results[id(dep)] = check(dep, timeout_s=left, dump_smt=dump_smt, scenario_dir=scenario_dir, rlimit=rlimit)
         _close(ob, results)
-    return [results[id(ob)] for ob in obs]
+        yield results[id(ob)]
 
 
 def _close(ob: Obligation, results: dict[int, ObligationResult]) -> None:

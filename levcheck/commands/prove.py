@@ -15,7 +15,11 @@ HELP = ("prove every obligation (band, floor, fees, decay) for a parameter set: 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON) to prove; default: the bundled set")
-    p.add_argument("--timeout", type=_positive, default=10.0, help="seconds per obligation (default: 10)")
+    p.add_argument("--rlimit", type=_positive_int, default=None,
+                   help="Z3 resource units per obligation, shared by its encodings: the budget that decides "
+                        "proved/unknown, whatever the machine's speed (default: 3,000,000)")
+    p.add_argument("--timeout", type=_positive, default=None,
+                   help="wall-clock guard per obligation in seconds, against a runaway query (default: 60)")
     p.add_argument("--only", default=None, help="only obligations whose id starts with this (e.g. band.restore)")
     p.add_argument("--dump-smt", metavar="DIR", default=None, help="write each query as DIR/<id>.<encoding>.smt2 with named assertions")
     p.add_argument("--out", default="levcheck-out/proofs", help="where counterexample scenario files are written")
@@ -27,6 +31,13 @@ def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of resource units, got {text}")
     return value
 
 
@@ -42,10 +53,11 @@ def exit_code(results: list) -> ExitCode:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from levcheck.proofs.registry import obligations, run_proofs
+    from levcheck.proofs.registry import iter_proofs, obligations
+    from levcheck.proofs.solve import RLIMIT, WALL_GUARD_S
     from levcheck.specs.params import params_or_bundled
 
-    params = params_or_bundled(args.params)
+    params = params_or_bundled(args.params, economic=False)  # deciding economic safety is prove's job
     if args.list:
         chosen = [ob for ob in obligations(params) if args.only is None or ob.id.startswith(args.only)]
         if not chosen:
@@ -55,7 +67,16 @@ def run(args: argparse.Namespace) -> ExitCode:
                   + (f"\n  relaxation: {ob.relaxation}" if ob.relaxation else ""))
         return ExitCode.PASS
     t0 = time.perf_counter()
-    results = run_proofs(params, timeout_s=args.timeout, dump_smt=args.dump_smt, scenario_dir=args.out, only=args.only)
+    results: list = []
+    try:
+        for r in iter_proofs(params, timeout_s=args.timeout or WALL_GUARD_S, dump_smt=args.dump_smt,
+                             scenario_dir=args.out, only=args.only, rlimit=args.rlimit or RLIMIT):
+            results.append(r)
+    except KeyboardInterrupt:
+        # keep what finished: the decided obligations are printed, then the interrupt ends the run (exit 3)
+        if results and not args.json:
+            print(render(results, time.perf_counter() - t0, finished=False))
+        raise
     total = time.perf_counter() - t0
     code = exit_code(results)
     if args.json:
@@ -66,7 +87,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     return code
 
 
-def render(results: list, total: float) -> str:
+def render(results: list, total: float, finished: bool = True) -> str:
     from levcheck.proofs.core import Status
 
     lines = [f"{'obligation':44s} {'status':15s} {'enc':8s} {'time':>7s}"]
@@ -86,5 +107,8 @@ def render(results: list, total: float) -> str:
                 lines.append(f"    counterexample file: {r.scenario_file} (values replay on the obligation's formulas)")
     counts = {s: sum(r.status is s for r in results) for s in Status}
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
-    lines.append(f"{len(results)} obligation(s) in {total:.1f}s: {summary}")
+    if finished:
+        lines.append(f"{len(results)} obligation(s) in {total:.1f}s: {summary}")
+    else:
+        lines.append(f"interrupted: {len(results)} obligation(s) decided before it ({total:.1f}s): {summary}")
     return "\n".join(lines)

@@ -31,6 +31,7 @@ def test_ctrl_c_stops_prove():
     code, out, err, took = interrupt_after(start("prove"), 4.0)  # mid-way through the 55 obligations
     assert code == 3 and "levcheck prove: interrupted" in err and took < 5
     assert "obligation(s) in" not in out  # no verdict line: it did not pretend to finish
+    assert "interrupted:" in out and " proved" in out  # ... and what it had decided is not lost
 
 
 def test_ctrl_c_in_checks_prove_stage_writes_the_summary(tmp_path):
@@ -40,6 +41,9 @@ def test_ctrl_c_in_checks_prove_stage_writes_the_summary(tmp_path):
     prove = next(s for s in summary["stages"] if s["name"] == "prove")
     assert code == 3 and summary["interrupted"] is True and prove["status"] == "timeout"
     assert "interrupted" in prove["message"] and took < 5
+    # the obligations decided before the interrupt are kept, the rest is one unfinished case
+    assert any(c["status"] == "pass" for c in prove["cases"]), prove["cases"]
+    assert prove["cases"][-1]["id"] == "unfinished" and prove["cases"][-1]["status"] == "timeout"
 
 
 def test_budget_stops_a_stage_in_flight(tmp_path):
