@@ -29,6 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variants", action="store_true", help="also measure time to first failure on every broken variant")
     p.add_argument("--only", action="append", default=None, help="restrict --variants to this variant (repeatable)")
     p.add_argument("--toolchain", action="store_true", help="also time the build (cold and warm), a warm analyze and every proof")
+    p.add_argument("--engine", action="store_true",
+                   help="also the Dask engine: steps/s for 1 and 2 shards in one run, engine start-up, mutants per "
+                        "minute, and a projection for 16 and 64 cores")
+    p.add_argument("--shard-examples", type=_positive(int), default=40, help="examples per shard for --engine (default 40)")
+    p.add_argument("--mutants", type=_positive(int), default=4, help="mutants timed for --engine (default 4)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -79,6 +84,8 @@ def run(args: argparse.Namespace) -> ExitCode:
                       f"to first failure  (per seed: {row['steps_to_failure']}; shrunk to {row['shrunk_steps']} steps)", flush=True)
     if args.toolchain:
         out["toolchain"] = toolchain_figures(quiet=args.json)
+    if args.engine:
+        out["engine"] = engine_figures(args.seed, args.shard_examples, args.mutants, quiet=args.json)
     if args.json:
         print(json.dumps(out, indent=1))
     return ExitCode.PASS
@@ -117,4 +124,65 @@ def toolchain_figures(quiet: bool = False) -> dict:
         print(f"build: {cold}s cold (no cache), {warm}s warm (in-process); analyze (warm cache): {analyze}s; "
               f"prove: {fig['proved']}/{fig['obligations']} in {prove}s ({fig['seconds_per_obligation']}s per obligation; "
               f"slowest {', '.join(f'{k} {v}s' for k, v in fig['slowest'].items())})", flush=True)
+    return fig
+
+
+def engine_figures(seed: int, shard_examples: int, mutants: int, quiet: bool = False) -> dict:
+    """One LocalCluster of 2 workers: the same per-shard work as 1 shard and as 2 shards, wall and CPU
+    rates, the engine's fixed costs, a small mutation run, and a projection (labelled) for more cores."""
+    from levcheck.fuzz.api import FuzzConfig
+    from levcheck.fuzz.engine import open_engine
+    from levcheck.fuzz.shards import run_sharded
+    from levcheck.mutate.run import run_mutation
+
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, flush=True)
+
+    fig: dict = {}
+    with open_engine(2) as engine:
+        fig["startup_seconds"] = round(engine.startup_seconds, 2)
+        say(f"engine: LocalCluster of {engine.workers} worker processes up in {engine.startup_seconds:.1f}s")
+        # warm both workers (imports, first deployment) so the timed runs measure steady state
+        run_sharded(FuzzConfig(seed=seed + 1, examples=2, out_dir=None), 2, engine)
+        runs = {}
+        for n in (1, 2):
+            r = run_sharded(FuzzConfig(seed=seed, examples=n * shard_examples, out_dir=None), n, engine)
+            slowest = max(s.result.seconds for s in r.shards)
+            runs[n] = {
+                "status": r.merged.status, "steps": r.merged.steps, "wall_seconds": round(r.merged.seconds, 2),
+                "steps_per_second": round(r.merged.steps / r.merged.seconds, 1),
+                "cpu_seconds": round(r.merged.cpu_seconds, 2),
+                "steps_per_cpu_second": round(r.merged.steps / r.merged.cpu_seconds, 1) if r.merged.cpu_seconds else None,
+                "per_shard_steps_per_second": [round(s.result.steps / s.result.seconds, 1) for s in r.shards],
+                "overhead_seconds": round(r.merged.seconds - slowest, 2),  # submit, scatter, gather, merge
+            }
+            say(f"  {n} shard(s): {r.merged.steps} steps in {r.merged.seconds:.1f}s wall = {runs[n]['steps_per_second']} steps/s; "
+                f"{runs[n]['cpu_seconds']} CPU-s = {runs[n]['steps_per_cpu_second']} steps per CPU-second; "
+                f"per shard {runs[n]['per_shard_steps_per_second']} steps/s; overhead {runs[n]['overhead_seconds']}s [{r.merged.status}]")
+        fig["shards"] = runs
+        speedup = runs[2]["steps_per_second"] / runs[1]["steps_per_second"]
+        cpu_ratio = (runs[2]["steps_per_cpu_second"] or 0) / (runs[1]["steps_per_cpu_second"] or 1)
+        fig["speedup_2_vs_1"] = round(speedup, 2)
+        fig["cpu_rate_ratio_2_vs_1"] = round(cpu_ratio, 2)
+        say(f"  speedup 2 vs 1 shard(s): {speedup:.2f}x wall (target >= 1.8x); per-CPU-second rate ratio {cpu_ratio:.2f} "
+            f"(1.0 = no per-core loss; the wall figure also carries the other load on this machine)")
+        m = run_mutation(engine, seed=seed, max_mutants=mutants)
+        fig["mutation"] = {"mutants": len(m.results), "seconds": round(m.seconds, 1), "baseline_seconds": round(m.baseline_seconds, 1),
+                           "mutants_per_minute": round(m.mutants_per_minute, 2),
+                           "cpu_seconds_per_mutant": round(m.cpu_seconds / max(len(m.results), 1), 1)}
+        say(f"  mutation: {len(m.results)} mutants in {m.seconds:.0f}s (baseline {m.baseline_seconds:.0f}s) = "
+            f"{m.mutants_per_minute:.2f} mutants/min; {fig['mutation']['cpu_seconds_per_mutant']} CPU-s per mutant")
+    # Projection: N shards of the measured per-shard rate, each losing the measured fixed overhead
+    # per run of `shard_examples`; the engine start-up is paid once. On paper, not measured.
+    per_shard = runs[1]["per_shard_steps_per_second"][0]
+    shard_seconds = runs[1]["steps"] / per_shard
+    overhead = max(runs[2]["overhead_seconds"], 0.0)
+    fig["projection"] = {}
+    for cores in (16, 64):
+        rate = cores * per_shard * shard_seconds / (shard_seconds + overhead)
+        mpm = fig["mutation"]["mutants_per_minute"] * cores / 2
+        fig["projection"][cores] = {"steps_per_second": round(rate), "mutants_per_minute": round(mpm, 1)}
+        say(f"  PROJECTION (not measured) for {cores} cores: ~{rate:,.0f} steps/s ({per_shard:.0f} steps/s per shard x {cores}, "
+            f"less {overhead:.1f}s overhead per {shard_seconds:.0f}s shard), ~{mpm:.0f} mutants/min; plus {fig['startup_seconds']}s start-up once")
     return fig

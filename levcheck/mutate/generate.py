@@ -147,7 +147,10 @@ _CONDITION = re.compile(r"\b(?:if|require)\s*\(")
 _KEEPER = re.compile(r"\.payKeeper\((\w+(?:\.\w+)?), ")
 _PUSH = re.compile(r"TokenTransfer\.push\(([^,]+), ([^,]+), ")
 _FEE = re.compile(r"IReservePool\(reserve\)\.depositFee\((\w+)\)")
-_DEBT = re.compile(r"\b(\w+) \? (quote|base) : (base|quote)\b")
+# which asset a long/short owes: `long ? quote : base`, `isLong ? idleQuote : idleBase`, and the
+# `if (isLong) quoteHeld += x; else baseHeld += x;` of a series' borrow and repay
+_DEBT = re.compile(r"\b\w*[lL]ong \? (\w*(?:quote|Quote|base|Base)\w*) : (\w*(?:quote|Quote|base|Base)\w*)\b")
+_DEBT_BRANCH = re.compile(r"if \(\w*[lL]ong\) (\w*(?:quote|Quote|base|Base)\w*)( [-+]?= [^;]+;\s*else )(\w*(?:quote|Quote|base|Base)\w*)")
 _WRITE = re.compile(r"^[ \t]*([A-Za-z_]\w*(?:\[[^\]\n]+\])*(?:\.\w+)?) (?:[-+*/]?=) [^;=]+;[ \t]*\n", re.M)
 _RECIPIENTS = ("msg.sender", "address(this)", "reserve", "pool")
 
@@ -182,7 +185,9 @@ def levcheck_mutants(sources: dict[str, str], file: str) -> list[Mutant]:
         for to in ("pool", "msg.sender"):
             add(m.start(), m.end(), f"TokenTransfer.push(quote, {to}, {m.group(1)})", "lev-fee-recipient")
     for m in _DEBT.finditer(text):  # the debt asset of a series swapped
-        add(m.start(2), m.end(3), f"{m.group(3)} : {m.group(2)}", "lev-debt-asset")
+        add(m.start(1), m.end(2), f"{m.group(2)} : {m.group(1)}", "lev-debt-asset")
+    for m in _DEBT_BRANCH.finditer(text):
+        add(m.start(1), m.end(3), f"{m.group(3)}{m.group(2)}{m.group(1)}", "lev-debt-asset")
     state = _state_variables(text)
     for m in _WRITE.finditer(text):  # a state write dropped
         name = re.match(r"[A-Za-z_]\w*", m.group(1)).group()
@@ -200,5 +205,7 @@ def _state_variables(text: str) -> set[str]:
             continue
         names.add(m.group(2))
     # minus the names a function also declares (parameters, returns, locals): those writes are not state
-    locals_ = set(re.findall(r"\b(?:u?int\d*|bool|address|bytes\d*|Trigger)(?: memory| storage| calldata)? (\w+)\s*[,);=]", text))
+    decl = r"\b(?:u?int\d*|bool|address|bytes\d*|Trigger)(?: memory| storage| calldata)? (\w+)\s*[,);=]"
+    inner = "\n".join(re.findall(r"^ {8,}[^\n]*|\bfunction\b[^{;]*|\breturns\b[^{;]*", text, re.M))
+    locals_ = set(re.findall(decl, inner))
     return names - locals_
