@@ -34,6 +34,7 @@ def write_scenario(ob: Obligation, values: dict[str, Any], out_dir: str | Path) 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sc = _restoration_scenario(ob, values) if getattr(ob, "mp", None) is not None and ob.id.startswith("band.restore") else None
+    sc = sc if sc is not None else ob.scenario(values)  # an obligation that maps its own counterexample
     if sc is not None:
         from levcheck.specs import scenario as S
 

@@ -29,7 +29,7 @@ class SeriesParams:
     max_lev: int = 35 * WAD // 10
     ripcord_lev: int = 45 * WAD // 10
     fallback_interval: int = 86_400
-    slippage_cap_bps: int = 100
+    slippage_cap_bps: int = 40  # <= 1.5 x the bundled 30 bps pool fee: `self_sandwich_safe`
     mint_fee_bps: int = 10
     redeem_fee_bps: int = 10
     keeper_fee: int = 5 * WAD
@@ -67,7 +67,7 @@ class MarketParams:
     oracle_max_age: int = 3_600
     checkpoint_interval: int = 3_600
     initial_price: int = 2_000 * WAD
-    pool_base: int = 10_000 * WAD
+    pool_base: int = 100_000 * WAD  # deep enough that a 40 bps cap still fills ~200k QUOTE trades
     reserve_base: int = 500 * WAD
     reserve_quote: int = 1_000_000 * WAD
     series: tuple[SeriesParams, ...] = field(
@@ -88,6 +88,17 @@ class MarketParams:
             raise ParamError("ZeroPrice: initial_price must be positive")
         for s in self.series:
             s.validate()
+
+    def validate_economics(self) -> None:
+        """Economic safety (SYSTEM.md 5), beyond what the constructors check: a set for which a keeper
+        profits from sandwiching its own rebalance is refused (`self_sandwich_safe`)."""
+        for i, s in enumerate(self.series):
+            if not self_sandwich_safe(self.pool_fee_bps, s.slippage_cap_bps):
+                raise ParamError(
+                    f"SelfSandwich: series {i} ({s.name}) slippage_cap_bps {s.slippage_cap_bps} is too wide for "
+                    f"pool_fee_bps {self.pool_fee_bps}: a keeper profits by sandwiching its own rebalance; need "
+                    f"(1 - cap)^2 >= (1 - fee)^3 (cap <= {max_safe_cap_bps(self.pool_fee_bps)} bps at this fee, "
+                    "about 1.5 x the fee): lower the cap or raise the pool fee")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -137,8 +148,31 @@ def _series_from_dict(raw: dict) -> SeriesParams:
     return SeriesParams(**kwargs)
 
 
-def load_params(path: str | Path) -> MarketParams:
-    """Read a market parameter file (TOML or JSON); raise ParamError with a readable message."""
+def self_sandwich_safe(pool_fee_bps: int, slippage_cap_bps: int) -> bool:
+    """No keeper profits from trading around its own rebalance: (1 - c)^2 >= (1 - f)^3 for the slippage
+    cap c and the pool fee f (first order c <= 1.5 f). Then, whatever a same-direction front-run does,
+    a rebalance that fills within the cap leaves the pool's marginal price within the fee of the
+    oracle, so the back-run (and with it the front-run) loses at the oracle price. Proved per
+    parameter set by `levcheck.proofs.econ_sandwich` (econ.no_self_sandwich.{long,short}.{up,down});
+    tests/test_self_sandwich.py proves it at this bound's edge for a range of fees and refutes it one
+    bps beyond."""
+    return (BPS - slippage_cap_bps) ** 2 * BPS >= (BPS - pool_fee_bps) ** 3
+
+
+def max_safe_cap_bps(pool_fee_bps: int) -> int:
+    """The widest slippage cap `self_sandwich_safe` accepts at this pool fee (0: none)."""
+    return max((c for c in range(0, MAX_SLIPPAGE_CAP_BPS + 1) if self_sandwich_safe(pool_fee_bps, c)), default=0)
+
+
+def load_params(path: str | Path, economic: bool = True) -> MarketParams:
+    """Read a market parameter file (TOML or JSON); raise ParamError with a readable message.
+
+    Which check applies where: `MarketParams.validate()` mirrors the constructors and always runs.
+    `validate_economics()` (a set a keeper can exploit) runs here by default, so `fuzz`, `check`,
+    `tables` and anything deploying a user's file refuse such a set before deployment; `prove` passes
+    economic=False because deciding it is its job (it refutes econ.no_self_sandwich with a replayed
+    attack), and scenario files (specs.scenario) deploy their recorded parameters as they are, so a
+    scenario demonstrating an attack replays."""
     p = Path(path)
     if not p.is_file():
         raise ParamError(f"parameter file {p} does not exist")
@@ -148,12 +182,15 @@ def load_params(path: str | Path) -> MarketParams:
         raise ParamError(f"{p}: not valid {'TOML' if p.suffix == '.toml' else 'JSON'}: {exc}") from exc
     if not isinstance(raw, dict):
         raise ParamError(f"{p}: expected a table/object of parameters")
-    return MarketParams.from_dict(raw)
+    params = MarketParams.from_dict(raw)
+    if economic:
+        params.validate_economics()
+    return params
 
 
 BUNDLED = MarketParams()
 
 
-def params_or_bundled(path: str | Path | None) -> MarketParams:
-    """The parameter file at `path`, or the bundled set when no file is given."""
-    return load_params(path) if path else BUNDLED
+def params_or_bundled(path: str | Path | None, economic: bool = True) -> MarketParams:
+    """The parameter file at `path`, or the bundled set when no file is given (see `load_params`)."""
+    return load_params(path, economic) if path else BUNDLED
