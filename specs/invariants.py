@@ -32,6 +32,7 @@ class Found:
     message: str
     series: str | None = None
     values: dict[str, int | None] = field(default_factory=dict, hash=False)
+    actor: str | None = None  # the account it concerns (econ.profit), None: not about one account
 
 
 def _found(message: str, series: str | None = None, **values: int | None) -> Found:
@@ -44,6 +45,7 @@ class Violation:
     message: str
     series: str | None = None  # the series label, or None for a system-wide property
     values: dict[str, int | None] = field(default_factory=dict, hash=False)  # the numbers, by name
+    actor: str | None = None  # the account it concerns (econ.profit), None: not about one account
 
     def __str__(self) -> str:
         return f"{self.invariant}: {self.message}"
@@ -95,7 +97,7 @@ class Invariant:
     def check(self, state: SystemState, prev: SystemState | None = None, outcome: Outcome | None = None) -> list[Violation]:
         if not self.applies(state, prev, outcome):
             return []
-        return [Violation(self.id, f.message, f.series, dict(f.values)) for f in self._check(state, prev, outcome)]
+        return [Violation(self.id, f.message, f.series, dict(f.values), f.actor) for f in self._check(state, prev, outcome)]
 
 
 INVARIANTS: list[Invariant] = []
@@ -120,7 +122,7 @@ def check_all(state: SystemState, prev: SystemState | None = None, outcome: Outc
             continue
         if exercised is not None:
             exercised[inv.id] = exercised.get(inv.id, 0) + 1
-        out.extend(Violation(inv.id, f.message, f.series, dict(f.values)) for f in inv._check(state, prev, outcome))
+        out.extend(Violation(inv.id, f.message, f.series, dict(f.values), f.actor) for f in inv._check(state, prev, outcome))
     return out
 
 
@@ -628,3 +630,134 @@ def _holdings(state: SystemState, prev: SystemState | None, o: Outcome | None) -
 )
 def _differential(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
     return ()  # never called (premise False): the session reports it, as StepReport.differences
+
+
+# ============================================================================== 5. economics: the profit oracle
+
+
+@dataclass(frozen=True)
+class ProfitWindow:
+    """`econ.profit`'s bookkeeping for the window a snapshot ends: a maximal run of steps at one oracle
+    price. Carried from snapshot to snapshot (`SystemState.attach`), so the model's and the EVM's states,
+    and a replay, each derive it from the previous state alone. Per account, by name."""
+
+    price: int
+    first: int  # index of the window's first step (the step after the price was set)
+    last: int  # index of the step that produced the snapshot (first - 1: no step yet)
+    start: dict[str, int]  # wealth at the window's start (LP shares included)
+    arbitrage: int  # A at the window's start: what the pool offered anyone
+    entitled: dict[str, int]  # keeper fees the account was entitled to in the window
+    gifts: dict[str, int]  # value other accounts sent it (transfers between accounts, faucet mints)
+    added: int  # pool value (at P) that steps added, in total ...
+    added_by: dict[str, int]  # ... and by each account's own steps (the rest is on offer to it)
+    active: frozenset[str]  # accounts that sent a successful step in the window
+    lp: dict[str, int]  # pool LP shares per account since deployment (from LiquidityAdded/Removed)
+    closed_active: bool = False  # this step's price change closed a window with an account active in it
+
+    @property
+    def steps(self) -> int:
+        return self.last - self.first + 1
+
+    def lp_value(self, st: SystemState, account: str) -> int:
+        shares = self.lp.get(account, 0)
+        return shares * st.pool_value() // st.pool_total_shares if shares and st.pool_total_shares else 0
+
+    def wealth(self, st: SystemState) -> dict[str, int]:
+        w = dict(st.wealth())
+        for a in self.lp:
+            w[a] = w.get(a, 0) + self.lp_value(st, a)
+        return w
+
+    def credit(self, account: str) -> int:
+        """What `account` may have gained without taking it from anyone (before the rounding tolerance)."""
+        return (self.arbitrage + self.entitled.get(account, 0) + self.gifts.get(account, 0)
+                + self.added - self.added_by.get(account, 0))
+
+
+_WINDOW = "econ.profit.window"
+
+
+def _opened(st: SystemState, index: int, lp: dict[str, int], closed_active: bool = False) -> ProfitWindow:
+    w = ProfitWindow(st.price, index + 1, index, {}, st.arbitrage_value(), {}, {}, 0, {}, frozenset(), lp, closed_active)
+    return dataclasses.replace(w, start=w.wealth(st))
+
+
+def _add(d: dict[str, int], key: str, amount: int) -> dict[str, int]:
+    return {**d, key: d.get(key, 0) + amount} if amount else d
+
+
+def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWindow:
+    """The window `state` ends, from the one `prev` ended (none yet: a window opens at `prev`)."""
+    w = state.attached(_WINDOW)
+    if w is not None:
+        return w
+    before = prev.attached(_WINDOW) or _opened(prev, -1, {})
+    index = before.last + 1
+    lp = before.lp
+    for args in o.events_named("LiquidityAdded", "pool"):
+        lp = _add(lp, args["provider"], args["shares"])
+    for args in o.events_named("LiquidityRemoved", "pool"):
+        lp = _add(lp, args["provider"], -args["shares"])
+    if state.price != before.price:  # the oracle moved: the window closes at `prev`, a new one opens here
+        w = _opened(state, index, lp, closed_active=bool(before.active))
+    else:
+        w = dataclasses.replace(before, last=index, lp=lp)
+        who = o.actor or ""
+        if o.reverted is None and o.action not in ("warp", "set_price") and state.is_account(who):
+            w = dataclasses.replace(w, active=w.active | {who})
+        if o.action == "rebalance" and o.reverted is None:
+            label = o.args["series"]
+            ev = o.events_named("Rebalanced", label)
+            notional = P.trade_notional(INT, ev[0]["baseAmount"] if ev else 0, prev.price)
+            fee = P.keeper_fee_entitled(INT, prev.series_state(label).params.keeper_fee, notional)
+            w = dataclasses.replace(w, entitled=_add(w.entitled, who, fee))
+        for token, name, args in o.events:
+            frm, to = args.get("from"), args.get("to")
+            if name == "Transfer" and to != frm and state.is_account(to or "") and (
+                    state.is_account(frm or "") or o.action == "faucet"):
+                w = dataclasses.replace(w, gifts=_add(w.gifts, to, state.token_value(token, args["amount"])))
+        grew = state.pool_value() - prev.pool_value()
+        if grew > 0:  # value someone put into the pool is on offer to everyone else
+            w = dataclasses.replace(w, added=w.added + grew, added_by=_add(w.added_by, who, grew))
+    state.attach(_WINDOW, w)
+    return w
+
+
+def _profit_tolerance(state: SystemState, w: ProfitWindow) -> int:
+    # each valuation term rounds down once at each end, and every step's own rounding (mint/redeem
+    # shares, pro-rata slices, pool outputs) may hand a holder up to ROUNDING_WEI per series
+    return ROUNDING_WEI * (len(state.series) + 2) * (w.steps + 1)
+
+
+@_invariant(
+    "econ.profit",
+    "econ",
+    "No account ends a window (a maximal run of steps at one oracle price P; every step is a possible "
+    "end) richer, in QUOTE + BASE x P + series tokens x NAV + pool LP shares at P, than it started it by "
+    "more than: the keeper fees it was entitled to (keeper_fee_entitled of specs.procedures, per "
+    "rebalance it sent), the arbitrage the pool offered at the window's start (y0 + x0 P - 2 sqrt(x0 y0 "
+    "P)), the pool value that other accounts' steps added in the window, what other accounts sent it, "
+    "and ROUNDING_WEI x (series + 2) per step. A richer account took value from someone else.",
+    transition=True,
+    premise=lambda st, prev, o: bool(profit_window(st, prev, o).active),  # type: ignore[arg-type]
+    exercise="a window (ending at the step) with an account active in it",
+)
+def _profit(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
+    assert prev is not None and o is not None
+    w = profit_window(state, prev, o)
+    now, tol = w.wealth(state), _profit_tolerance(state, w)
+    for account in sorted(set(now) | set(w.start)):
+        gain = now.get(account, 0) - w.start.get(account, 0)
+        allowed = w.credit(account) + tol
+        if gain > allowed:
+            yield Found(
+                f"{account} ended steps {w.first}..{w.last} (price {w.price}) richer by {gain} than it started them: "
+                f"more than entitled keeper fees {w.entitled.get(account, 0)} + pool arbitrage {w.arbitrage} + added "
+                f"by others {w.added - w.added_by.get(account, 0)} + received {w.gifts.get(account, 0)} + rounding {tol}",
+                None,
+                dict(gain=gain, allowed=allowed, entitled=w.entitled.get(account, 0), arbitrage=w.arbitrage,
+                     added_by_others=w.added - w.added_by.get(account, 0), received=w.gifts.get(account, 0),
+                     tolerance=tol, wealth_start=w.start.get(account, 0), wealth_end=now.get(account, 0),
+                     first_step=w.first, last_step=w.last, price=w.price),
+                account,
+            )

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from . import formulas as F
-from .arith import INT
+from .arith import INT, WAD, isqrt_down
 from .params import SeriesParams
+from .scenario import CONTRACT_LABELS
+
+ZERO_ACCOUNT = "zero"  # the zero address's label: the counterpart of a mint's or burn's Transfer
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,24 @@ class SystemState:
 
     def at_time(self, time: int) -> "SystemState":
         """The same state seen at a later block time (nothing ran). Memoised values carry over: none of
-        them depends on the time."""
+        them depends on the time. Bookkeeping `attach`ed to a step's state (the profit window) does
+        not: the copy is another step's state."""
         c = object.__new__(SystemState)
         c.__dict__.update(self.__dict__)
         object.__setattr__(c, "time", time)
+        memo = self.__dict__.get("_memo_")
+        if memo is not None:
+            object.__setattr__(c, "_memo_", {k: v for k, v in memo.items() if not (isinstance(k, tuple) and k[0] == "attached")})
         return c
+
+    def attached(self, key: str) -> Any:
+        """Bookkeeping an invariant carried to this snapshot from the previous one (None: none yet)."""
+        return self._memo().get(("attached", key))
+
+    def attach(self, key: str, value: Any) -> None:
+        """Carry `value` on this snapshot (not a state variable: never compared, never diffed). Used by
+        invariants over several steps (`econ.profit`'s window), so both sides and a replay carry it."""
+        self._memo()[("attached", key)] = value
 
     def _memo(self) -> dict:
         # derived values are computed once per snapshot (the dataclass is frozen, its fields never change)
@@ -143,6 +159,48 @@ class SystemState:
 
     def above_floor(self) -> bool:
         return self.equity_quote() >= self.floor_quote()
+
+    # ------------------------------------------------------------------ what accounts own (econ.profit)
+
+    def is_account(self, holder: str) -> bool:
+        """An externally owned account (an actor, the deployer, the oracle keeper), not a contract."""
+        return holder not in CONTRACT_LABELS and holder != ZERO_ACCOUNT and not any(s.label == holder for s in self.series)
+
+    def token_value(self, token: str, amount: int) -> int:
+        """`amount` of QUOTE, BASE or a series' tokens in QUOTE at the oracle price, rounded down; a
+        series token is worth its share of max(V, 0) (an insolvent series' holders own nothing)."""
+        if token == "QUOTE":
+            return amount
+        if token == "BASE":
+            return amount * self.price // WAD
+        s = self.series_state(token)
+        return amount * max(self.value(s), 0) // s.total_supply if s.total_supply else 0
+
+    def wealth(self) -> dict[str, int]:
+        """Per account: QUOTE + BASE x P + series tokens x NAV, in QUOTE at the oracle price (each term
+        rounded down). Pool LP shares are not state variables: `econ.profit` values them itself."""
+        memo = self._memo()
+        if "wealth" not in memo:
+            out: dict[str, int] = {}
+            for token, holder, amount in self.balances:
+                if self.is_account(holder):
+                    out[holder] = out.get(holder, 0) + self.token_value(token, amount)
+            for s in self.series:
+                for holder, amount in s.balances:
+                    if self.is_account(holder):
+                        out[holder] = out.get(holder, 0) + self.token_value(s.label, amount)
+            memo["wealth"] = out
+        return memo["wealth"]
+
+    def pool_value(self) -> int:
+        """The pool's reserves (not its pending protocol fees) in QUOTE at the oracle price."""
+        return self.pool_reserve_quote + self.pool_reserve_base * self.price // WAD
+
+    def arbitrage_value(self) -> int:
+        """What a fee-less arbitrageur takes by trading the pool to the oracle price: y + xP - 2 sqrt(xyP)
+        for reserves x BASE / y QUOTE (the curve's cheapest point at P is 2 sqrt(xyP)); rounded up."""
+        x, y = self.pool_reserve_base, self.pool_reserve_quote
+        return y + -(-x * self.price // WAD) - 2 * isqrt_down(x * y * self.price // WAD)
 
     # ------------------------------------------------------------------ diffs
 
