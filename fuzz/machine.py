@@ -23,7 +23,9 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from levcheck.specs.arith import BPS, WAD
+from levcheck.specs import formulas as F
+from levcheck.specs import procedures as P
+from levcheck.specs.arith import BPS, INT, WAD
 
 from levcheck.chain.session import Session, StepReport
 from levcheck.specs.scenario import Step
@@ -136,15 +138,15 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         def shares(self, who: str, series: str) -> int:
             return self.m.tokens[series].balance(who)
 
-        def swap_step(self, base_in: bool, frac: int, exact_out: bool = False) -> Step:
-            """A trader's swap sized as `frac` bps of the pool reserve on the relevant side."""
+        def swap_step(self, base_in: bool, frac: int, exact_out: bool = False, who: str = TRADER) -> Step:
+            """A swap (by the trader unless `who` says) sized as `frac` bps of the pool reserve on the relevant side."""
             p = self.m.pool
             token = "BASE" if base_in else "QUOTE"
             if exact_out:
                 r_out = p.reserve_quote if base_in else p.reserve_base
-                return Step.of("swap_exact_out", TRADER, token_in=token, amount_out=max(r_out * frac // BPS, 1))
+                return Step.of("swap_exact_out", who, token_in=token, amount_out=max(r_out * frac // BPS, 1))
             r_in = p.reserve_base if base_in else p.reserve_quote
-            return Step.of("swap_exact_in", TRADER, token_in=token, amount_in=max(r_in * frac // BPS, 1))
+            return Step.of("swap_exact_in", who, token_in=token, amount_in=max(r_in * frac // BPS, 1))
 
         def price_step(self, d: Draw) -> Step:
             """Small moves (< 3%), jumps (5% to 45%) or the pool's own price (an arbitrage-style update)."""
@@ -240,11 +242,20 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         def adversaries(self, codes: list[int]) -> None:
             for code in codes:
                 d = Draw(code)
-                kind = d.pick(("sandwich", "first_depositor", "oracle_front_run", "donate", "crash"))
+                kind = d.pick(("sandwich", "first_depositor", "oracle_front_run", "donate", "crash",
+                               "keeper_farm", "exhaust_reserve", "self_sandwich", "fallback_farm"))
                 series = d.pick(series_labels)
                 if kind == "sandwich":
                     live = [x for x in series_labels if self.m.tokens[x].total_supply > 0]
                     self.sandwich(series if not live else live[d.int(len(live))], d.flag(), 1 + d.int(1_000))
+                elif kind == "keeper_farm":
+                    self.keeper_farm(series, d)
+                elif kind == "exhaust_reserve":
+                    self.exhaust_reserve(d)
+                elif kind == "self_sandwich":
+                    self.self_sandwich(series, d)
+                elif kind == "fallback_farm":
+                    self.fallback_farm(series, d)
                 elif kind == "first_depositor":
                     # mint dust, donate to the series to inflate NAV per share, then a victim mints
                     self.run(
@@ -269,14 +280,104 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     to = d.pick(("pool", "reserve", *series_labels))
                     self.run(Step.of("transfer", "carol", token=d.pick(("BASE", "QUOTE")), to=to, amount=d.amount()))
 
-        def sandwich(self, series: str, base_in: bool, frac: int) -> None:
+        def sandwich(self, series: str, base_in: bool, frac: int, who: str = TRADER) -> None:
             """Move the pool, let the keeper rebalance into it, trade back with what was received."""
             out_token = "QUOTE" if base_in else "BASE"
-            before = self.m.tokens[out_token].balance(TRADER)
-            self.run(self.swap_step(base_in, frac), Step.of("rebalance", KEEPER, series=series))
-            got = self.m.tokens[out_token].balance(TRADER) - before
+            before = self.m.tokens[out_token].balance(who)
+            self.run(self.swap_step(base_in, frac, who=who), Step.of("rebalance", KEEPER, series=series))
+            got = self.m.tokens[out_token].balance(who) - before
             if got > 0:
-                self.run(Step.of("swap_exact_in", TRADER, token_in=out_token, amount_in=got))
+                self.run(Step.of("swap_exact_in", who, token_in=out_token, amount_in=got))
+
+        # Attackers who keep score (issue 12): each aims at a way to end a window richer than the
+        # keeper fees it is entitled to (econ.profit), or to block rebalancing (the liveness checks).
+
+        def keeper_farm(self, series: str, d: Draw) -> None:
+            """Dust-series farming: shrink a series to dust (a tiny first mint into an empty series, or a
+            holder redeeming all but dust), then rebalance it again and again at one price."""
+            supply = self.m.tokens[series].total_supply
+            if supply == 0:
+                self.run(Step.of("mint", d.pick(HOLDERS), series=series, quote_in=1 + d.int(10**6)))
+            else:
+                who = max(HOLDERS, key=lambda h: self.shares(h, series))  # the largest holder
+                keep = 1 + d.int(10**3)
+                if self.shares(who, series) > keep:
+                    self.run(Step.of("redeem", who, series=series, shares=self.shares(who, series) - keep))
+            for _ in range(2 + d.int(7)):
+                self.run(Step.of("rebalance", KEEPER, series=series))
+
+        def exhaust_reserve(self, d: Draw) -> None:
+            """Long mints sized from the model to leave the reserve less idle QUOTE than one keeper fee
+            (the trader first cheapens BASE in the pool so that each mint's buy fits its slippage cap,
+            then arbitrages it back), then a price move that takes the short out of its band and a
+            rebalance (and a ripcord) of it."""
+            longs = [x for x in series_labels if self.m.series[x].p.is_long]
+            shorts = [x for x in series_labels if not self.m.series[x].p.is_long]
+            if not longs or not shorts:
+                return
+            lng, sht = longs[d.int(len(longs))], shorts[d.int(len(shorts))]
+            if self.m.tokens[sht].total_supply == 0:
+                self.run(Step.of("mint", "bob", series=sht, quote_in=(1 + d.int(1_000)) * WAD))
+            left = d.int(self.m.series[sht].p.keeper_fee)  # idle QUOTE to leave: below one keeper fee
+            dip = 100 + d.int(400)  # the trader sells BASE worth 1% .. 5% of the pool's
+            for _ in range(4):
+                if self.m.reserve.idle_quote <= left:
+                    break
+                self.run(self.swap_step(True, dip))
+                quote_in = self.mint_to_borrow(lng, self.m.reserve.idle_quote - left)
+                if quote_in is not None:
+                    self.run(Step.of("mint", "alice", series=lng, quote_in=quote_in))
+                arb = self.arb_step()
+                if arb is not None:
+                    self.run(arb)
+                if quote_in is None:
+                    break
+            move, p0 = 380 + d.int(700), self.m.oracle.price  # +3.8% .. +10.8%: a 3x short leaves 3.5x
+            self.run(Step.of("set_price", price=p0 * (BPS + move) // BPS), Step.of("rebalance", KEEPER, series=sht),
+                     Step.of("ripcord", KEEPER, series=sht))
+
+        def mint_to_borrow(self, series: str, borrow: int) -> int | None:
+            """The QUOTE a long mint takes to borrow about `borrow` from the reserve, or less: at most what
+            the pool fills within the slippage cap right now (the mint procedure's borrow and swap are
+            linear in the net amount). None: nothing (more) can be borrowed this way."""
+            st, price, pool = self.s.prev_state, self.m.oracle.price, self.m.pool
+            s = st.series_state(series)
+            if borrow <= 0 or price == 0 or not s.is_long or (s.total_supply > 0 and st.value(s) <= 0):
+                return None
+            probe = 10**6 * WAD
+            plan = P.plan_mint(INT, s.params, s.total_supply == 0, s.base_held, s.quote_held, s.debt, price, probe)
+            if plan.borrow <= 0 or plan.swap.amount <= 0:
+                return None
+            lo, hi = 0, pool.reserve_quote  # the largest QUOTE-in swap the pool fills above its oracle minimum
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                out = F.amount_out(INT, mid, pool.reserve_quote, pool.reserve_base, self.s.params.pool_fee_bps)
+                lo, hi = (mid, hi) if out >= F.min_out_quote_to_base(INT, mid, price, s.params.slippage_cap_bps) else (lo, mid - 1)
+            net = min(borrow * probe // plan.borrow, lo * 98 // 100 * probe // plan.swap.amount)
+            return max(net * BPS // (BPS - s.params.mint_fee_bps), 1) if net > 0 else None
+
+        def self_sandwich(self, series: str, d: Draw) -> None:
+            """The keeper trades the pool the way the series' rebalance will, rebalances, trades back."""
+            st = self.s.prev_state
+            s = st.series_state(series)
+            if s.total_supply == 0 or st.value(s) <= 0:
+                return self.keeper_farm(series, d)
+            pos = P.position(INT, s.params, s.base_held, s.quote_held, s.debt, st.price)
+            increase = bool(P.branch(INT, pos, True))
+            series_buys_base = increase == s.is_long  # long increase / short decrease buy BASE
+            # front-run with the series: up to twice the slippage cap, in bps of the pool's input reserve
+            self.sandwich(series, not series_buys_base, 1 + d.int(2 * s.params.slippage_cap_bps), who=KEEPER)
+
+        def fallback_farm(self, series: str, d: Draw) -> None:
+            """Wait exactly for the fallback deadline (one second either side), refresh the oracle at the
+            same price, and rebalance whatever little drift there is."""
+            st = self.s.prev_state
+            s = st.series_state(series)
+            wait = s.last_rebalance + s.params.fallback_interval - st.time + d.int(3) - 1
+            if wait > 0:
+                self.run(Step.of("warp", seconds=wait))
+            self.run(Step.of("set_price", price=max(self.m.oracle.price, 1)), Step.of("rebalance", KEEPER, series=series),
+                     Step.of("rebalance", KEEPER, series=series))
 
     Differential.__name__ = "Differential"
     return Differential
