@@ -101,7 +101,12 @@ def run_battery(sources: dict[str, str], mutant: Mutant | None, cfg: BatteryConf
         findings: frozenset = frozenset()
         steps = 0
         for stage in cfg.stages:
-            why, extra = _stage(stage, tree, artifacts, cfg, baseline)
+            try:
+                why, extra = _stage(stage, tree, artifacts, cfg, baseline)
+            except Exception as exc:  # noqa: BLE001 - a mutant that breaks the fixture (a deployment revert) is told apart
+                if mutant is None:
+                    raise
+                why, extra = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:400], None
             if stage == "analyze":
                 findings = extra
             if stage == "fuzz":
