@@ -51,7 +51,7 @@ def _trading(fraction: Fraction):
 
 def test_the_intact_procedure_proves_and_replays() -> None:
     """The fixture that must not trigger: unweakened, the obligation proves and the tour agrees."""
-    assert check(_obligation(), timeout_s=20).status is Status.PROVED
+    assert check(_obligation()).status is Status.PROVED
     r = replay_scenario(_tour_to_first_rebalance())
     assert r.status == "passed", r.render()
 
@@ -59,7 +59,7 @@ def test_the_intact_procedure_proves_and_replays() -> None:
 @pytest.mark.parametrize("fraction", [Fraction(1, 2), Fraction(3, 2)], ids=["too-little", "too-far"])
 def test_a_weakened_trade_to_target_fails_the_proof_and_the_replay(monkeypatch, fraction: Fraction) -> None:
     monkeypatch.setattr(procedures, "plan_trade", _trading(fraction))
-    res = check(_obligation(), timeout_s=20)
+    res = check(_obligation())
     assert res.status in (Status.COUNTEREXAMPLE, Status.POTENTIAL), (res.status, res.reason)
     if res.status is Status.COUNTEREXAMPLE:
         assert "|L1-T|<=tol" in res.failed_goals, res.failed_goals

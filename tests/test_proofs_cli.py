@@ -24,7 +24,7 @@ slippage_cap_bps = 1000
 
 @pytest.mark.slow
 def test_bundled_parameters_prove_everything():
-    results = run_proofs(BUNDLED, timeout_s=20)
+    results = run_proofs(BUNDLED)
     assert [r.id for r in results if r.status is not Status.PROVED] == []
     assert all(r.seconds > 0 and r.encoding for r in results)
 
