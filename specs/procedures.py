@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import formulas as _formulas
-from .arith import WAD, Arith
+from .arith import BPS, WAD, Arith
 
 
 @enum.unique
@@ -201,6 +201,41 @@ def settle_trade(ar: Arith, sp: Any, plan: TradePlan, b: Any, q: Any, d: Any, fi
     if plan.increase:
         return TradeSettlement(b, q + fill, d + plan.borrow, zero, plan.borrow, fill, True)
     return TradeSettlement(b, q - fill, d - o.amount, o.amount, o.amount, fill, ar.le(fill, q))
+
+
+# ---------------------------------------------------------------------------------------------- keeper
+
+
+# A keeper earns at most 1 % of the oracle value of the trade it caused (SYSTEM.md 5: "paid only for a
+# rebalance that did real work"): a rebalance that trades nothing is worth nothing, and farming dust
+# trades pays less than their pool fee.
+KEEPER_FEE_MAX_BPS = 100
+
+
+def trade_notional(ar: Arith, base_amount: Any, price: Any) -> Any:
+    """A rebalance trade's notional: the BASE it moved (the `Rebalanced` event's `baseAmount`) valued at
+    the oracle, rounded down. Not the pool's QUOTE amount, which a sandwich can inflate."""
+    return ar.mul_div_down(base_amount, price, WAD)
+
+
+def keeper_fee_entitled(ar: Arith, keeper_fee: Any, notional: Any) -> Any:
+    """The keeper payment a rebalance of `notional` QUOTE earns: min(keeperFee, 1 % of notional), so 0
+    when nothing traded. A ripcord is entitled to 0 (it pays no keeper)."""
+    return ar.min(keeper_fee, ar.mul_div_down(notional, KEEPER_FEE_MAX_BPS, BPS))
+
+
+@dataclass(frozen=True)
+class KeeperPayment:
+    """ReservePool.payKeeper: what the keeper receives. The reserve pays what it holds idle, never more
+    (the shortfall is forfeited, not owed), so paying a keeper can never block a rebalance."""
+
+    entitled: Any
+    paid: Any
+
+
+def pay_keeper(ar: Arith, keeper_fee: Any, notional: Any, idle_quote: Any) -> KeeperPayment:
+    entitled = keeper_fee_entitled(ar, keeper_fee, notional)
+    return KeeperPayment(entitled, ar.min(entitled, idle_quote))
 
 
 # ---------------------------------------------------------------------------------------------- mint

@@ -156,7 +156,7 @@ def test_invariants_catch_planted_accounting_error(m: Model) -> None:
 def test_every_invariant_is_stated_once_with_a_family() -> None:
     ids = [i.id for i in INVARIANTS]
     assert len(ids) == len(set(ids))
-    assert {i.family for i in INVARIANTS} == {"band", "floor", "fees", "accounting"}
+    assert {i.family for i in INVARIANTS} == {"band", "floor", "fees", "accounting", "econ"}
     assert all(i.statement.endswith(".") or i.statement.endswith(")") for i in INVARIANTS)
 
 
