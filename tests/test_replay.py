@@ -12,17 +12,9 @@ from levcheck.specs.scenario import FORMAT_VERSION, Scenario, Step, dumps
 from levcheck.cli import main
 
 SCENARIOS = sorted(Path(__file__).parent.joinpath("scenarios").glob("*.json"))
-# issue 12: the keeper-economics findings fail on the protocol before their fix (tests/test_econ.py
-# names the invariant each one violates)
-OLD_PROTOCOL_FAILS = {"keeper-farming-dust-long", "keeper-farming-dust-short", "keeper-farming-redeem-to-dust",
-                      "keeper-blocks-delever-short", "keeper-blocks-relever-short",
-                      # rebalances of series worth a few hundred QUOTE, paid the full fee (> 1 % of notional)
-                      "drift-long-with-net-cash", "restoration-dust-series", "restoration-from-extreme-leverage"}
-_XFAIL = pytest.mark.xfail(strict=True, reason="issue 12: fixed by the keeper-economics change")
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=[_XFAIL] if p.stem in OLD_PROTOCOL_FAILS else [])
-                                  for p in SCENARIOS])
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_regression_scenario_passes(path: Path) -> None:
     r = replay_file(path)
     assert r.status == "passed", r.render()
