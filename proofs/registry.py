@@ -7,7 +7,7 @@ from pathlib import Path
 from levcheck.errors import LevcheckError
 from levcheck.specs.params import BUNDLED, MarketParams
 
-from . import band, decay, fees, floor
+from . import band, decay, econ, fees, floor
 from .core import Obligation, ObligationResult, Status
 from .solve import check
 
@@ -35,6 +35,7 @@ def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
         obs += [fees.OthersNavMint(sp, composed.lemmas[0]), fees.OthersNav(sp, "redeem")]
         obs += [fees.RebalanceDilution(sp, inc) for inc in (True, False)]
     obs += [decay.RoundTripDecay(True), decay.RoundTripDecay(False)]
+    obs += econ.obligations(params.series)
     for ob in obs:
         ob.params = params  # recorded in counterexample files
         for lemma in getattr(ob, "lemmas", []):
