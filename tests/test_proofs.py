@@ -50,7 +50,7 @@ def swapped_exit(is_long, lev0, edge):
 def test_obligation_ids_are_unique_and_described():
     obs = obligations(BUNDLED)
     assert len({o.id for o in obs}) == len(obs)
-    assert {o.family for o in obs} == {"band", "floor", "fees", "decay"}
+    assert {o.family for o in obs} == {"band", "floor", "fees", "decay", "econ"}
     for o in obs:
         assert o.statement and o.assumptions and o.id.startswith(o.family + ".")
 
