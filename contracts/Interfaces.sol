@@ -33,7 +33,7 @@ interface IReservePool {
     function borrow(uint256 amount) external;
     function repay(uint256 amount) external;
     function depositFee(uint256 amount) external;
-    function payKeeper(address keeper, uint256 amount) external;
+    function payKeeper(address keeper, uint256 amount) external returns (uint256 paid);
     function absorbBadDebt(uint256 baseIn, uint256 quoteIn) external;
 }
 

@@ -21,6 +21,8 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
     uint256 public constant MAX_SLIPPAGE_CAP_BPS = 1_000;
     uint256 public constant MAX_FEE_BPS = 500;
     uint256 public constant MIN_FALLBACK_INTERVAL = 3_600;
+    /// @notice A keeper earns at most this share of its trade's oracle notional (1 %), capped at keeperFee.
+    uint256 public constant KEEPER_FEE_MAX_BPS = 100;
 
     enum Trigger {
         Band,
@@ -58,6 +60,8 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
     error NotTriggered(uint256 leverage);
     /// @notice Leverage not above the ripcord level.
     error NotAboveRipcord(uint256 leverage);
+    /// @notice A rebalance or ripcord whose trade to target is skipped (nothing, or dust): no work, no pay.
+    error NothingToRebalance();
     /// @notice settleInsolvency() on a series with positive value or no debt.
     error NotInsolvent();
     /// @notice A zero reserve address.
@@ -94,7 +98,8 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
     uint256 public immutable slippageCapBps;
     uint256 public immutable mintFeeBps;
     uint256 public immutable redeemFeeBps;
-    /// @notice QUOTE paid by the reserve to the caller of each executed rebalance().
+    /// @notice The most QUOTE a rebalance() pays its caller: it earns min(keeperFee, 1 % of the trade's
+    ///         oracle notional), from the reserve's idle QUOTE.
     uint256 public immutable keeperFee;
 
     /// @notice Recorded BASE holdings (b).
@@ -298,9 +303,10 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
 
     /// @notice Trade back to the target leverage through the pool (permissionless: keepers).
     ///         Allowed only out of band or when the fallback interval has passed, with the reserve
-    ///         at/above its floor and a fresh oracle; pays the caller the keeper fee from the reserve.
-    /// @dev Reverts stale/zero price, EmptySeries, SeriesInsolvent, BelowFloor, NotTriggered, the
-    ///      pool's and the reserve's errors.
+    ///         at/above its floor and a fresh oracle; pays the caller its entitled keeper fee
+    ///         (min(keeperFee, 1 % of the trade's oracle notional)) from the reserve's idle QUOTE.
+    /// @dev Reverts stale/zero price, EmptySeries, SeriesInsolvent, BelowFloor, NotTriggered,
+    ///      NothingToRebalance (the trade is skipped), the pool's errors and the reserve's loan errors.
     function rebalance() external nonReentrant {
         uint256 p = _price();
         (int256 v, uint256 lev) = _solventState(p);
@@ -318,7 +324,8 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
 
     /// @notice Delever to the target when leverage exceeds the ripcord level (permissionless). Open even
     ///         below the reserve floor; pays no keeper fee.
-    /// @dev Reverts stale/zero price, EmptySeries, SeriesInsolvent, NotAboveRipcord(L), the pool's errors.
+    /// @dev Reverts stale/zero price, EmptySeries, SeriesInsolvent, NotAboveRipcord(L), NothingToRebalance,
+    ///      the pool's errors.
     function ripcord() external nonReentrant {
         uint256 p = _price();
         (int256 v, uint256 lev) = _solventState(p);
@@ -387,14 +394,16 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
         }
     }
 
-    /// @dev Trade to E* = T V, record lastRebalance, pay the keeper (not on a ripcord) and emit Rebalanced
-    ///      (SPEC rebalance steps 5-7).
+    /// @dev Trade to E* = T V, record lastRebalance, pay the keeper its entitled fee (not on a ripcord)
+    ///      and emit Rebalanced (SPEC rebalance steps 5-7). A skipped trade moved no BASE: no work, so
+    ///      the call reverts and nothing is paid.
     function _restore(Trigger trigger, uint256 p, int256 v, uint256 lev) private {
         uint256 navBefore = _nav(v);
         (bool increase, uint256 baseAmount, uint256 quoteAmount) = _tradeToTarget(p, v);
+        if (baseAmount == 0) revert NothingToRebalance();
         lastRebalance = block.timestamp;
         // Only a keeper-triggered rebalance pays the keeper; the ripcord pays nothing.
-        if (trigger != Trigger.Ripcord) IReservePool(reserve).payKeeper(msg.sender, keeperFee);
+        if (trigger != Trigger.Ripcord) IReservePool(reserve).payKeeper(msg.sender, _keeperFeeEntitled(baseAmount, p));
         int256 vAfter = _value(p);
         uint256 levAfter = vAfter > 0 ? _leverageAt(p, uint256(vAfter)) : 0;
         emit Rebalanced(trigger, increase, baseAmount, quoteAmount, lev, levAfter, navBefore, _nav(vAfter));
@@ -479,6 +488,12 @@ contract LeveragedToken is ILeveragedSeries, ERC20Base, ReentrancyLock {
         if (spent > quoteHeld) revert SeriesInsolvent();
         quoteHeld -= spent;
         baseHeld += amountOut;
+    }
+
+    /// @dev min(keeperFee, 1 % of the BASE moved at the oracle price): both steps round down (a payment).
+    ///      The BASE amount, not the pool's QUOTE amount, which a sandwich of the rebalance can inflate.
+    function _keeperFeeEntitled(uint256 baseAmount, uint256 p) private view returns (uint256) {
+        return FixedPointMath.min(keeperFee, baseAmount.mulDivDown(p, WAD).mulDivDown(KEEPER_FEE_MAX_BPS, BPS));
     }
 
     // ------------------------------------------------------------------ internals: valuation

@@ -165,14 +165,19 @@ contract ReservePool is IReservePool, ReentrancyLock {
         emit FeeReceived(msg.sender, amount);
     }
 
-    /// @notice Pay a rebalance keeper `amount` QUOTE. Only a series; InsufficientLiquidity(amount, idleQuote).
-    function payKeeper(address keeper, uint256 amount) external nonReentrant onlySeries {
+    /// @notice Pay a rebalance keeper up to `amount` QUOTE: what the reserve holds idle, never more.
+    ///         Only a series. Never reverts for lack of funds (the shortfall is forfeited, not owed), so
+    ///         no rebalance is blocked by the reserve's inability to pay its keeper. Nothing moves and
+    ///         nothing is emitted when it pays 0.
+    /// @return paid min(amount, idleQuote).
+    function payKeeper(address keeper, uint256 amount) external nonReentrant onlySeries returns (uint256 paid) {
         uint256 idle = idleQuote;
-        if (amount > idle) revert InsufficientLiquidity(amount, idle);
-        idleQuote = idle - amount;
-        keeperPaid += amount;
-        TokenTransfer.push(quote, keeper, amount);
-        emit KeeperPaid(msg.sender, keeper, amount);
+        paid = FixedPointMath.min(amount, idle);
+        if (paid == 0) return 0;
+        idleQuote = idle - paid;
+        keeperPaid += paid;
+        TokenTransfer.push(quote, keeper, paid);
+        emit KeeperPaid(msg.sender, keeper, paid);
     }
 
     /// @notice Take over an insolvent series' remaining assets (pulled) and write its debt off,

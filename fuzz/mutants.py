@@ -16,6 +16,7 @@ from levcheck.specs.arith import WAD
 from levcheck.specs.params import BUNDLED, MarketParams
 
 LT = "contracts/LeveragedToken.sol"
+RP = "contracts/ReservePool.sol"
 
 
 class MutantError(RuntimeError):
@@ -96,6 +97,27 @@ MUTANTS: tuple[Mutant, ...] = (
         "return _nav(_value(_price()));",
         "int256 v = _value(_price());\n        return totalSupply == 0 || v <= 0 ? 0 : uint256(v).mulDivUp(WAD, totalSupply);",
     ),
+    Mutant(
+        "keeper-paid-for-nothing",
+        "issue 12 finding 1 restored: a rebalance whose trade is skipped (dust) succeeds and pays the whole keeper fee",
+        LT,
+        "if (baseAmount == 0) revert NothingToRebalance();\n        lastRebalance = block.timestamp;\n"
+        "        // Only a keeper-triggered rebalance pays the keeper; the ripcord pays nothing.\n"
+        "        if (trigger != Trigger.Ripcord) IReservePool(reserve).payKeeper(msg.sender, _keeperFeeEntitled(baseAmount, p));",
+        "lastRebalance = block.timestamp;\n"
+        "        if (trigger != Trigger.Ripcord) IReservePool(reserve).payKeeper(msg.sender, baseAmount == 0 ? keeperFee : _keeperFeeEntitled(baseAmount, p));",
+    ),
+)
+
+# issue 12 finding 2 restored: the reserve reverts a keeper payment it cannot fund in full (and so blocks
+# the rebalance). Not in MUTANTS: a campaign reaches idle QUOTE below one keeper fee only with the edge
+# actions of issue 12; tests/test_econ.py replays the finding's scenarios on it.
+KEEPER_PAYMENT_REVERTS = Mutant(
+    "keeper-payment-reverts",
+    "ReservePool.payKeeper reverts InsufficientLiquidity when it holds less idle QUOTE than the fee",
+    RP,
+    "paid = FixedPointMath.min(amount, idle);",
+    "if (amount > idle) revert InsufficientLiquidity(amount, idle);\n        paid = amount;",
 )
 
 

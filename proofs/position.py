@@ -77,6 +77,8 @@ class Rebalanced:
     borrowed_quote: Any  # what the reserve lent in this step, valued in QUOTE (0 when repaying)
     idle_base_out: Any  # BASE leaving the reserve's idle balance
     idle_quote_out: Any  # QUOTE leaving the reserve's idle balance (negative = flowing in)
+    plan: Any = None  # the procedures.TradePlan and TradeSettlement it ran (each rounding is made once)
+    settlement: Any = None
 
 
 def rebalance(ar: Arith, sp: SeriesParams, v: dict[str, Any], increase: bool, claim: Claim, F: Any = F) -> Rebalanced:
@@ -106,7 +108,8 @@ def rebalance(ar: Arith, sp: SeriesParams, v: dict[str, Any], increase: bool, cl
         borrowed, (ib_out, iq_out) = zero, ((zero, zero - st.repay) if L else (zero - st.repay, zero))
     v1 = F.series_value(ar, L, st.b, st.q, st.d, price)
     e1 = F.exposure(ar, L, st.b, st.d, price)
-    return Rebalanced(pos.v, pos.e, lev0, pos.target_e, st.b, st.q, st.d, v1, e1, plan.notional, borrowed, ib_out, iq_out)
+    return Rebalanced(pos.v, pos.e, lev0, pos.target_e, st.b, st.q, st.d, v1, e1, plan.notional, borrowed, ib_out, iq_out,
+                      plan, st)
 
 
 def tolerance_closed_form(is_long: bool, increase: bool, c: Any, T: Any, hi: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 from levcheck.errors import LevcheckError
 from levcheck.specs.params import BUNDLED, MarketParams
 
-from . import band, decay, econ_sandwich, fees, floor
+from . import band, decay, econ, econ_sandwich, fees, floor
 from .core import Obligation, ObligationResult, Status
 from .solve import RLIMIT, WALL_GUARD_S, check
 
@@ -37,6 +37,7 @@ def obligations(params: MarketParams = BUNDLED) -> list[Obligation]:
         obs += [fees.RebalanceDilution(sp, inc) for inc in (True, False)]
     obs += [decay.RoundTripDecay(True), decay.RoundTripDecay(False)]
     obs += econ_sandwich.obligations(params)
+    obs += econ.obligations(params.series)
     for ob in obs:
         ob.params = params  # recorded in counterexample files
         for lemma in getattr(ob, "lemmas", []):

@@ -1,6 +1,6 @@
 """The invariant families of SYSTEM.md, each stated once as a small object.
 
-An `Invariant` has an `id`, a `family` (band, floor, fees, accounting), a one-sentence `statement`
+An `Invariant` has an `id`, a `family` (band, floor, fees, accounting, econ), a one-sentence `statement`
 and `check(state, prev=None, outcome=None) -> list[Violation]`:
 - `state` is the `SystemState` after a step (from the model or from the EVM);
 - `prev` the state before it and `outcome` what the step did (`Outcome`); transition invariants
@@ -78,7 +78,7 @@ Premise = Callable[[SystemState, "SystemState | None", "Outcome | None"], bool]
 @dataclass(frozen=True)
 class Invariant:
     id: str
-    family: str  # band | floor | fees | accounting
+    family: str  # band | floor | fees | accounting | econ
     statement: str
     _check: Check = field(repr=False, compare=False)
     transition: bool = False  # needs prev and outcome
@@ -761,3 +761,76 @@ def _profit(state: SystemState, prev: SystemState | None, o: Outcome | None) -> 
                      first_step=w.first, last_step=w.last, price=w.price),
                 account,
             )
+
+
+
+# ============================================================================== 5. economics: keepers paid for work, rebalancing live
+
+
+@_invariant(
+    "econ.keeper_entitled",
+    "econ",
+    "A successful rebalance pays its keeper at most keeper_fee_entitled(keeperFee, notional) of "
+    "specs.procedures: min(keeperFee, KEEPER_FEE_MAX_BPS of the BASE the Rebalanced event moved, at the "
+    "oracle price), so nothing for a trade of nothing; a ripcord pays no keeper.",
+    transition=True,
+    actions=("rebalance", "ripcord"),
+)
+def _keeper_entitled(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
+    assert prev is not None and o is not None
+    if o.reverted is not None:
+        return
+    s = _series_of(o, prev)
+    assert s is not None
+    paid = state.keeper_paid - prev.keeper_paid
+    ev = o.events_named("Rebalanced", s.label)
+    base_amt = ev[0]["baseAmount"] if ev else 0
+    notional = P.trade_notional(INT, base_amt, prev.price)
+    entitled = 0 if o.action == "ripcord" else P.keeper_fee_entitled(INT, s.params.keeper_fee, notional)
+    if paid > entitled:
+        yield _found(f"the keeper of a {o.action} of {s.label} trading {base_amt} BASE (notional {notional}) was paid "
+                     f"{paid}, entitled to {entitled}", s.label, paid=paid, entitled=entitled, notional=notional,
+                     base_amount=base_amt, keeper_fee=s.params.keeper_fee)
+
+
+def _planned_trade(st: SystemState, s: SeriesState) -> P.TradePlan | None:
+    """The trade to target the procedure plans for `s` in `st` (None: insolvent, or E* == E)."""
+    pos = P.position(INT, s.params, s.base_held, s.quote_held, s.debt, st.price)
+    if pos.v <= 0:
+        return None
+    for increase in (True, False):
+        if P.branch(INT, pos, increase):
+            return P.plan_trade(INT, s.params, pos, s.debt, st.price, increase)
+    return None
+
+
+@_invariant(
+    "econ.rebalance_live",
+    "econ",
+    "A rebalance or ripcord is never refused for the reserve's keeper payment, a delevering trade (which "
+    "borrows nothing) is never refused InsufficientLiquidity by the reserve, and NothingToRebalance is "
+    "raised only when the planned trade is skipped (nothing, or dust).",
+    transition=True,
+    actions=("rebalance", "ripcord"),
+)
+def _rebalance_live(state: SystemState, prev: SystemState | None, o: Outcome | None) -> Iterable[Found]:
+    assert prev is not None and o is not None
+    if o.reverted is None:
+        return
+    s = _series_of(o, prev)
+    assert s is not None
+    plan = _planned_trade(prev, s)
+    if o.reverted == "InsufficientLiquidity" and len(o.revert_args) == 2:  # the reserve's (the pool's has none)
+        amount, idle = o.revert_args
+        if plan is None or not plan.increase:
+            yield _found(f"{o.action} of {s.label} refused InsufficientLiquidity({amount}, {idle}) by the reserve "
+                         "although its trade delevers and borrows nothing", s.label, amount=amount, idle=idle)
+            return
+        held = prev.idle_quote if s.is_long else prev.idle_base
+        if plan.borrow <= held:  # the loan was fundable: the refusal came from paying the keeper
+            yield _found(f"{o.action} of {s.label} refused InsufficientLiquidity({amount}, {idle}) although its loan "
+                         f"of {plan.borrow} fits the reserve's {held} idle: the keeper payment blocked it", s.label,
+                         amount=amount, idle=idle, borrow=plan.borrow, idle_debt_asset=held)
+    elif o.reverted == "NothingToRebalance" and plan is not None and not plan.swap.skipped:
+        yield _found(f"{o.action} of {s.label} refused NothingToRebalance although its trade of {plan.swap.amount} "
+                     f"{plan.swap.token_in} is not dust", s.label, amount=plan.swap.amount)

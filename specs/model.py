@@ -532,14 +532,16 @@ class Model:
         self._pull("QUOTE", "reserve", series, amount)
         self._emit("reserve", "FeeReceived", series=series, amount=amount)
 
-    def _pay_keeper(self, series: str, keeper: str, amount: int) -> None:
+    def _pay_keeper(self, series: str, keeper: str, pay: P.KeeperPayment) -> None:
+        """`payKeeper`: pays what it holds idle, at most the entitled fee (`procedures.pay_keeper`); never
+        reverts for lack of funds; nothing moves and nothing is emitted when it pays 0."""
         r = self.reserve
-        if amount > r.idle_quote:
-            raise _revert("InsufficientLiquidity", amount, r.idle_quote)
-        r.idle_quote -= amount
-        r.keeper_paid += amount
-        self._push("QUOTE", "reserve", keeper, amount)
-        self._emit("reserve", "KeeperPaid", series=series, keeper=keeper, amount=amount)
+        if pay.paid == 0:
+            return
+        r.idle_quote -= pay.paid
+        r.keeper_paid += pay.paid
+        self._push("QUOTE", "reserve", keeper, pay.paid)
+        self._emit("reserve", "KeeperPaid", series=series, keeper=keeper, amount=pay.paid)
 
     def _absorb_bad_debt(self, series: str, base_in: int, quote_in: int, shortfall: int) -> None:
         """The series' remaining assets are pulled into idle and the shortfall
@@ -743,15 +745,18 @@ class Model:
     # ------------------------------------------------------------------ LeveragedToken: rebalance / ripcord
 
     def _trade_to_target(self, series: str, price: int, pos: P.Position) -> tuple[bool, int, int]:
-        """Rebalance step 5. Returns (increase, baseAmount, quoteAmount) for the event."""
+        """Rebalance step 5. Returns (increase, baseAmount, quoteAmount) for the event; a trade that is
+        skipped (E* == E, or dust) reverts NothingToRebalance: no work, no keeper fee."""
         s = self.series[series]
         b, q, d = s.base_held, s.quote_held, self.debt(series)
         for increase in (True, False):
             if P.branch(INT, pos, increase):
                 break
         else:
-            return False, 0, 0  # E* == E: nothing to trade
+            raise _revert("NothingToRebalance")  # E* == E
         plan = P.plan_trade(INT, s.p, pos, d, price, increase)
+        if plan.swap.skipped:
+            raise _revert("NothingToRebalance")
         if plan.borrow:
             self._borrow(series, plan.borrow)
         st = P.settle_trade(INT, s.p, plan, b, q, d, self._swap(series, plan.swap))
@@ -792,7 +797,8 @@ class Model:
         increase, base_amt, quote_amt = self._trade_to_target(series, price, pos)
         s.last_rebalance = now
         if not ripcord:
-            self._pay_keeper(series, sender, s.p.keeper_fee)
+            notional = P.trade_notional(INT, base_amt, price)
+            self._pay_keeper(series, sender, P.pay_keeper(INT, s.p.keeper_fee, notional, self.reserve.idle_quote))
         after = self._position(series, price)
         self._emit(
             series,

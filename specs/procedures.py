@@ -224,6 +224,20 @@ def keeper_fee_entitled(ar: Arith, keeper_fee: Any, notional: Any) -> Any:
     return ar.min(keeper_fee, ar.mul_div_down(notional, KEEPER_FEE_MAX_BPS, BPS))
 
 
+@dataclass(frozen=True)
+class KeeperPayment:
+    """ReservePool.payKeeper: what the keeper receives. The reserve pays what it holds idle, never more
+    (the shortfall is forfeited, not owed), so paying a keeper can never block a rebalance."""
+
+    entitled: Any
+    paid: Any
+
+
+def pay_keeper(ar: Arith, keeper_fee: Any, notional: Any, idle_quote: Any) -> KeeperPayment:
+    entitled = keeper_fee_entitled(ar, keeper_fee, notional)
+    return KeeperPayment(entitled, ar.min(entitled, idle_quote))
+
+
 # ---------------------------------------------------------------------------------------------- mint
 
 

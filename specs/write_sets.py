@@ -101,6 +101,8 @@ TRIGGER = Guard(
 FLOOR = Guard("reserve floor", errors=("BelowFloor",), call_results=("isAboveFloor",))
 ORACLE_FRESH = Guard("oracle freshness", errors=("StalePrice",), reverting_calls=("price",))
 RIPCORD_LEVEL = Guard("ripcord level", errors=("NotAboveRipcord",), state_vars=("ripcordLev",))
+# issue 12: a rebalance whose trade is skipped pays nothing (SPEC rebalance step 5)
+WORK_DONE = Guard("work done (NothingToRebalance)", errors=("NothingToRebalance",))
 CALLER = Guard("caller check", errors=("NotKeeper", "NotSeries", "NotAdmin", "NotDeployer", "NotFeeRecipient"), reads_sender=True)
 
 SWAP_FUNCTIONS: tuple[str, ...] = ("swapExactIn", "swapExactOut")
@@ -115,12 +117,14 @@ GUARDED_SWAPS: dict[tuple[str, str], tuple[Guard, ...]] = {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Keeper fee: paid (reserve.payKeeper) only from these entry points, after their guards, and the amount
-# is the series' immutable keeper fee.
+# Keeper fee: paid (reserve.payKeeper) only from these entry points, after their guards and the
+# work-done check, and the amount is derived from the series' immutable keeper fee.
 # ---------------------------------------------------------------------------------------------------
 KEEPER_PAY_CALL = "payKeeper"
 KEEPER_FEE_VAR = "keeperFee"
 KEEPER_FEE_PAYERS: dict[str, tuple[str, ...]] = {"LeveragedToken": ("rebalance",)}
+# Guards that must hold before the keeper is paid, beyond the entry point's own (GUARDED_SWAPS).
+KEEPER_PAY_GUARDS: tuple[Guard, ...] = (WORK_DONE,)
 
 # ---------------------------------------------------------------------------------------------------
 # Events: every non-reverting path of the entry point emits the event.

@@ -67,6 +67,16 @@ def test_detectors_silent_on_no_trigger_fixture(fixture, detectors):
     assert result.exit_code == ExitCode.PASS
 
 
+def test_keeper_fee_fires_on_a_payment_without_the_work_done_check(tmp_path):
+    """Issue 12: Good.sol without its NothingToRebalance check pays a keeper for a trade of nothing."""
+    src = (FIX / "Good.sol").read_text()
+    check = "if (_trade(p) == 0) revert NothingToRebalance();"
+    assert check in src
+    (tmp_path / "Good.sol").write_text(src.replace(check, "_trade(p);"))
+    (f,) = run_analysis(tmp_path / "Good.sol", only=["lev-keeper-fee"], triage=None).open
+    assert (f.detector, f.function) == ("lev-keeper-fee", "rebalance") and "work done (NothingToRebalance)" in f.message
+
+
 def test_trigger_messages_say_what_is_wrong():
     guards = run_analysis(FIX / "GuardsBad.sol", only=["lev-rebalance-guards"], triage=None).open
     by_fn = {f.function: f.message for f in guards}

@@ -143,9 +143,16 @@ def test_fees_and_keeper_payments(w):
     r = long_p.transact("payKeeper", keeper, 5 * WAD, sender=alice)
     assert only(r, "KeeperPaid") == {"series": long_p.address, "keeper": keeper, "amount": 5 * WAD}
     assert m.quote.call("balanceOf", keeper) == 5 * WAD == m.reserve.call("keeperPaid")
-    idle = m.reserve.call("idleQuote")
-    assert reverts("InsufficientLiquidity", long_p.transact, "payKeeper", keeper, idle + 1, sender=alice) == (
-        idle + 1, idle)
+    # more than it holds idle: pays what it holds, never reverts (the shortfall is forfeited, not owed)
+    idle, paid = m.reserve.call("idleQuote"), m.reserve.call("keeperPaid")
+    r = long_p.transact("payKeeper", keeper, idle + 1, sender=alice)
+    assert only(r, "KeeperPaid") == {"series": long_p.address, "keeper": keeper, "amount": idle}
+    assert m.reserve.call("idleQuote") == 0 and m.reserve.call("keeperPaid") == paid + idle
+    assert m.quote.call("balanceOf", keeper) == 5 * WAD + idle
+    # with nothing idle it pays 0: no transfer, no event, no revert
+    r = long_p.transact("payKeeper", keeper, 5 * WAD, sender=alice)
+    assert r.logs == []
+    assert m.quote.call("balanceOf", keeper) == 5 * WAD + idle and m.reserve.call("keeperPaid") == paid + idle
 
 
 def test_absorb_bad_debt_records_the_shortfall(w):

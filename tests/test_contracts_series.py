@@ -7,6 +7,7 @@ import pytest
 from levcheck.chain.deploy import deploy_market, series_ctor_args
 from levcheck.chain.evm import open_backend
 from levcheck.specs import formulas as F
+from levcheck.specs import procedures
 from levcheck.specs.arith import BPS, INT, WAD
 from levcheck.specs.params import BUNDLED, MarketParams, SeriesParams
 
@@ -289,10 +290,45 @@ def test_leaving_the_band_in_the_right_direction_triggers_a_band_rebalance(w, is
         assert before["quoteHeld"] - after["quoteHeld"] == a["quoteAmount"] > 0
     assert after["totalSupply"] == before["totalSupply"]  # balances never change on a rebalance
     assert after["lastRebalance"] == r.timestamp
-    assert m.quote.call("balanceOf", keeper) - keeper_q == s.call("keeperFee") == m.reserve.call("keeperPaid")
+    # the entitled fee: min(keeperFee, 1 % of the BASE moved at the oracle); a 60k-QUOTE trade earns the cap
+    fee = procedures.keeper_fee_entitled(INT, s.call("keeperFee"), procedures.trade_notional(INT, a["baseAmount"], outside))
+    assert fee == s.call("keeperFee")
+    assert m.quote.call("balanceOf", keeper) - keeper_q == fee == m.reserve.call("keeperPaid")
     (paid,) = events(r, "KeeperPaid")
-    assert paid.args == {"series": s.address, "keeper": keeper, "amount": s.call("keeperFee")}
+    assert paid.args == {"series": s.address, "keeper": keeper, "amount": fee}
     assert [e.name for e in r.logs][-1] == "Rebalanced"  # one event, after the keeper payment
+
+
+@pytest.mark.parametrize("is_long, quote_in", [(True, 1_000), (False, 600)], ids=["long", "short"])
+def test_a_rebalance_that_trades_nothing_reverts_and_pays_nothing(w, is_long, quote_in):
+    """Issue 12 finding 1: a dust first mint leaves the series at 0x, out of band, with a trade to target
+    that is dust. The rebalance reverts NothingToRebalance, however often it is called: no keeper fee."""
+    m, alice, _, keeper = w
+    s = m.long if is_long else m.short
+    _mint(m, s, alice, quote_in)
+    assert s.call("leverage") == 0 and s.call("baseHeld") == s.call("debt") == 0
+    keeper_q = m.quote.call("balanceOf", keeper)
+    for _ in range(3):
+        reverts("NothingToRebalance", s.transact, "rebalance", sender=keeper)
+    assert m.quote.call("balanceOf", keeper) == keeper_q and m.reserve.call("keeperPaid") == 0
+
+
+def test_a_small_rebalance_pays_one_percent_of_its_notional(w):
+    """The keeper fee scales with the work: a 100-QUOTE long, out of band after a 7% fall, delevers a few
+    dozen QUOTE of BASE and earns 1 % of that, not the 5-QUOTE cap."""
+    m, alice, _, keeper = w
+    s = m.long
+    _mint(m, s, alice, 100 * WAD)
+    price = P0 * 93 // 100
+    reprice(m, price)
+    keeper_q = m.quote.call("balanceOf", keeper)
+    r = s.transact("rebalance", sender=keeper)
+    (ev,) = events(r, "Rebalanced")
+    notional = ev.args["baseAmount"] * price // WAD
+    fee = notional * procedures.KEEPER_FEE_MAX_BPS // BPS
+    assert 0 < fee < s.call("keeperFee")
+    assert m.quote.call("balanceOf", keeper) - keeper_q == fee == m.reserve.call("keeperPaid")
+    assert events(r, "KeeperPaid")[0].args["amount"] == fee
 
 
 @pytest.mark.parametrize("is_long", [True, False], ids=["long-rises", "short-falls"])

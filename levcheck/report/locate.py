@@ -30,6 +30,7 @@ FAMILY_FUNCTION = {
     "fees": ("LeveragedToken", "mint"),
     "decay": ("LeveragedToken", "rebalance"),
     "accounting": ("LeveragedToken", "rebalance"),
+    "econ": ("LeveragedToken", "rebalance"),
 }
 
 

@@ -1,5 +1,6 @@
-"""The keeper fee is paid only from a successful rebalance: only rebalance() reaches payKeeper, only
-after the rebalance guards, and the amount is the series' immutable keeper fee."""
+"""The keeper fee is paid only from a successful rebalance that did work: only rebalance() reaches
+payKeeper, only after the rebalance guards and the NothingToRebalance check, and the amount is derived
+from the series' immutable keeper fee."""
 from __future__ import annotations
 
 from slither.core.cfg.node import Node
@@ -7,7 +8,7 @@ from slither.core.declarations import Function
 from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import HighLevelCall, Operation
 
-from levcheck.specs.write_sets import GUARDED_SWAPS, KEEPER_FEE_PAYERS, KEEPER_FEE_VAR, KEEPER_PAY_CALL
+from levcheck.specs.write_sets import GUARDED_SWAPS, KEEPER_FEE_PAYERS, KEEPER_FEE_VAR, KEEPER_PAY_CALL, KEEPER_PAY_GUARDS
 
 from .base import HIGH, MEDIUM, LevcheckDetector
 from .guards import unguarded
@@ -39,8 +40,9 @@ class KeeperFee(LevcheckDetector):
     WIKI_DESCRIPTION = (
         "SPEC.md: the reserve pays the keeper fee of every executed rebalance, and of nothing else "
         "(ripcord pays none). Only the entry points of specs/write_sets.py KEEPER_FEE_PAYERS may reach "
-        "reserve.payKeeper; on every path to it the entry point's guards (trigger, floor, oracle) hold; "
-        "and the amount is data-dependent on the immutable keeperFee."
+        "reserve.payKeeper; on every path to it the entry point's guards (trigger, floor, oracle) and the "
+        "work-done check (NothingToRebalance, issue 12) hold; and the amount is data-dependent on the "
+        "immutable keeperFee."
     )
     WIKI_EXPLOIT_SCENARIO = (
         "payKeeper is called before the trigger check and the check returns early instead of reverting; "
@@ -63,7 +65,7 @@ class KeeperFee(LevcheckDetector):
                         )
                     )
                     continue
-                guards = GUARDED_SWAPS.get((contract.name, f.name), ())
+                guards = GUARDED_SWAPS.get((contract.name, f.name), ()) + KEEPER_PAY_GUARDS
                 for node, missing in unguarded(f, guards, _IS_PAY):
                     results.append(
                         self.generate_result(
