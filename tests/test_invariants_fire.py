@@ -173,6 +173,20 @@ def _profit(b: SystemState) -> tuple:
     return after, b, Outcome("checkpoint", "keeper1", {}, None, (), (), ()), None, {"gain": 1_000 * WAD}
 
 
+def _keeper_entitled(b: SystemState) -> tuple:
+    # finding 1: a rebalance that moved no BASE, and the reserve paid its keeper the whole fee anyway
+    fee = ss(b, LONG).params.keeper_fee
+    after = dataclasses.replace(b, idle_quote=b.idle_quote - fee, keeper_paid=b.keeper_paid + fee)
+    return after, b, rebalanced(LONG, 0, 0, 4 * WAD), LONG, {"paid": fee, "entitled": 0, "notional": 0}
+
+
+def _rebalance_live(b: SystemState) -> tuple:
+    # finding 2: a delevering rebalance (it borrows nothing) refused for the reserve's idle QUOTE
+    prev = series(b, LONG, base_held=ss(b, LONG).base_held * 9 // 10, last_rebalance=b.time)  # ~3.9x
+    o = rebalanced(LONG, 0, 0, 0, reverted="InsufficientLiquidity", args=(5 * WAD, 4 * WAD))
+    return prev, prev, o, LONG, {"amount": 5 * WAD, "idle": 4 * WAD}
+
+
 CASES: dict[str, Case] = {
     "band.trigger_sound": _trigger_sound,
     "band.trigger_complete": _trigger_complete,
@@ -190,6 +204,8 @@ CASES: dict[str, Case] = {
     "accounting.supply": _supply,
     "accounting.holdings": _holdings,
     "econ.profit": _profit,
+    "econ.keeper_entitled": _keeper_entitled,
+    "econ.rebalance_live": _rebalance_live,
 }
 # Judged by the session, not on one state: fired by broken contract variants below.
 ON_THE_EVM = {"accounting.differential": "test_differential_fires_on_a_wrong_view"}
@@ -230,6 +246,7 @@ def test_invariant_is_silent_on_correct_data(base: SystemState, inv_id: str) -> 
         "fees.conserved": lambda: (base, base, dataclasses.replace(o, events=())),
         "fees.round_trip": lambda: (base, base, dataclasses.replace(o, result=(100, 99))),
         "band.drift_direction": lambda: (dataclasses.replace(base, price=P0 * 11 // 10, updated_at=base.time), base, o),
+        "econ.rebalance_live": lambda: (base, base, rebalanced(LONG, 0, 0, 0, reverted="NotTriggered", args=(3 * WAD,))),
     }
     # default: the unbroken deployment state before and after the same outcome (a restoration that
     # left ~3x, a rebalance above the floor that cost nothing, a mint that moved nothing...)

@@ -21,12 +21,12 @@ SIDES = pytest.mark.parametrize("sp", [LONG, SHORT], ids=["long", "short"])
 
 
 def test_the_econ_obligations_are_registered_and_proved_on_the_bundled_set() -> None:
-    ids = [ob.id for ob in obligations(BUNDLED) if ob.family == "econ"]
-    assert ids == ["econ.rebalance_idempotent.long", "econ.keeper_bounded_by_work.long",
-                   "econ.rebalance_idempotent.short", "econ.keeper_bounded_by_work.short", "econ.keeper_never_blocks"]
-    for ob in obligations(BUNDLED):
-        if ob.family == "econ":
-            proved(ob)
+    keepers = ["econ.rebalance_idempotent.long", "econ.keeper_bounded_by_work.long",
+               "econ.rebalance_idempotent.short", "econ.keeper_bounded_by_work.short", "econ.keeper_never_blocks"]
+    econ = [ob for ob in obligations(BUNDLED) if ob.family == "econ" and not ob.id.startswith("econ.no_self_sandwich.")]
+    assert [ob.id for ob in econ] == keepers  # (finding 3's obligations: tests/test_self_sandwich.py)
+    for ob in econ:
+        proved(ob)
 
 
 def _at_one_quote_per_base(ob):
