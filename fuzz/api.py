@@ -196,14 +196,19 @@ def run_fuzz(config: FuzzConfig) -> FuzzResult:
         return _run_fuzz(config)
 
 
-def _run_fuzz(config: FuzzConfig) -> FuzzResult:
-    prof = PROFILES[config.profile]
+def check_budget(config: FuzzConfig) -> None:
+    """Refuse a budget that would check nothing (one place: a campaign and its shards both ask)."""
     if config.examples is not None and config.examples < 1:
         raise LevcheckError(f"--examples must be at least 1, got {config.examples}: 0 examples would check nothing")
     if config.seconds is not None and not config.seconds > 0:
         raise LevcheckError(f"--seconds must be positive, got {config.seconds}")
     if config.steps_per_example is not None and config.steps_per_example < 1:
         raise LevcheckError(f"--steps must be at least 1, got {config.steps_per_example}")
+
+
+def _run_fuzz(config: FuzzConfig) -> FuzzResult:
+    prof = PROFILES[config.profile]
+    check_budget(config)
     total = config.examples if config.examples is not None else (None if config.seconds else prof.examples)
     steps_per_example = config.steps_per_example or prof.steps_per_example
     artifacts = config.artifacts or build_contracts(extra_sources=config.sources)

@@ -14,6 +14,7 @@ without Hypothesis.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             session.reset()
             self.s = session
             self.steps: list[Step] = []
+            self.last: StepReport | None = None  # the last step's report (None: no step, or it failed)
             recorder.examples += 1
 
         # -------------------------------------------------------------- plumbing
@@ -119,17 +121,31 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             for step in steps:
                 report = self.s.step(len(self.steps), step)
                 self.steps.append(step)
+                self.last = report
                 recorder.steps_total += 1
                 key = (step.action, report.model.reverted or "ok")
                 recorder.coverage[key] = recorder.coverage.get(key, 0) + 1
                 if not report.ok:
-                    if recorder.steps_to_first_failure is None:
-                        recorder.steps_to_first_failure = recorder.steps_total
-                        recorder.seconds_to_first_failure = time.perf_counter() - recorder.started
-                    recorder.failing_steps = list(self.steps)
-                    recorder.failing_report = report
-                    note(report.render())
-                    raise DifferentialFailure(report)
+                    self.fail(report)
+
+        def fail(self, report: StepReport) -> None:
+            if recorder.steps_to_first_failure is None:
+                recorder.steps_to_first_failure = recorder.steps_total
+                recorder.seconds_to_first_failure = time.perf_counter() - recorder.started
+            recorder.failing_steps = list(self.steps)
+            recorder.failing_report = report
+            self.last = None
+            note(report.render())
+            raise DifferentialFailure(report)
+
+        def teardown(self) -> None:
+            # Views are read every VIEWS_EVERY-th step (they cost two steps' worth); once more at the end
+            # of each example, so that a shrunk example of any length still shows a wrong view.
+            last = getattr(self, "last", None)  # None too for an example the campaign cut before it started
+            if last is not None and len(self.steps) % self.s.views_every != 1:
+                diffs = self.s.views_now()
+                if diffs:
+                    self.fail(dataclasses.replace(last, differences=last.differences + diffs))
 
         @property
         def m(self):

@@ -34,7 +34,7 @@ from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.errors import LevcheckError
 from levcheck.specs.scenario import dump
 
-from .api import PROFILES, FuzzConfig, FuzzResult, run_fuzz
+from .api import PROFILES, FuzzConfig, FuzzResult, check_budget, run_fuzz
 from .engine import Engine, LostWorker
 
 
@@ -155,6 +155,7 @@ def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None) 
     if workers < 1:
         raise LevcheckError(f"--workers must be at least 1, got {workers}")
     prof = PROFILES[config.profile]
+    check_budget(config)  # the campaign's own refusals first (0 examples, a tiny --seconds): one message for them
     total = config.examples if config.examples is not None else prof.examples
     if total < workers:
         raise LevcheckError(f"{total} example(s) cannot make {workers} shards: every shard needs at least one "

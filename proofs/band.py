@@ -203,9 +203,6 @@ class Restoration(Obligation):
         c.goal("L1 in band", ar.and_(ar.ge(lev1, sp.min_lev - m), ar.le(lev1, sp.max_lev + m)))
         return c
 
-    def scenario(self, values: dict[str, Any]) -> dict | None:
-        return {"action": "rebalance", "series": self.sp.name, "increase": self.increase}
-
 
 class RestorationAnyParams(Obligation):
     """Restoration for every target, slippage cap and leverage domain: the tolerance formula itself."""

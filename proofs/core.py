@@ -95,8 +95,10 @@ class Obligation:
     def claim(self, ar: Arith, v: dict[str, Any]) -> Claim:
         raise NotImplementedError
 
-    def scenario(self, values: dict[str, Any]) -> dict | None:
-        """A deployable state plus an action for a replayed counterexample, if the obligation has one."""
+    def scenario(self, values: dict[str, Any]) -> Any:
+        """The counterexample as a deployable `levcheck.specs.scenario.Scenario` (a market and the steps that
+        reach the violation), if the obligation can map its values to one; else None (the values are then
+        written as a counterexample file that replays on the obligation's formulas)."""
         return None
 
     def __repr__(self) -> str:

@@ -242,8 +242,13 @@ class Session:
     def _compare_views(self, index: int, ms: SystemState, report: StepReport) -> None:
         if index % self.views_every:
             return
+        report.differences += self.views_now(ms)
+
+    def views_now(self, ms: SystemState | None = None) -> list[str]:
+        """Compare every view now (a campaign also does it at the end of each example, so that a wrong
+        view is found, and shrunk, in an example of any length)."""
         self.views_read += 1
-        report.differences += compare_views(modelside.expected_views(ms), self.chain.read_views())
+        return compare_views(modelside.expected_views(ms or self.prev_state), self.chain.read_views())
 
 
 @dataclass
