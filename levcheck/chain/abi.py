@@ -12,6 +12,7 @@ default, account labels for the differential driver.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -143,16 +144,35 @@ def encode_values(types: tuple[str, ...] | list[str], values: tuple | list) -> b
     return b"".join(words)
 
 
+@functools.lru_cache(maxsize=None)
+def _word_plan(types: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """For a tuple of word types: the types and the positions of its addresses (the only values the
+    caller's `convert` changes); None when a type is not a word. Computed once per type tuple: this is
+    the differential step's hot path."""
+    if not all(is_word(t) for t in types):
+        return None
+    return types, tuple(i for i, t in enumerate(types) if t == "address")
+
+
+def _unchecked(t: str) -> bool:
+    """A word type every 256-bit word encodes exactly (no range or padding to check)."""
+    return t in ("uint256", "uint")
+
+
 def decode_values(types: tuple[str, ...] | list[str], data: bytes, convert: Convert = default_convert) -> tuple:
     """ABI-decode `data` into a tuple: sliced words when every type is a word and the data is exact."""
-    if all(is_word(t) for t in types) and len(data) == 32 * len(types):
+    plan = _word_plan(tuple(types))
+    if plan is not None and len(data) == 32 * len(types):
         out = []
-        for i, t in enumerate(types):
-            v = _from_word(t, int.from_bytes(data[32 * i : 32 * i + 32], "big"))
+        for i, t in enumerate(plan[0]):
+            w = int.from_bytes(data[32 * i : 32 * i + 32], "big")
+            v = w if _unchecked(t) else _from_word(t, w)
             if v is None:
                 break
-            out.append(convert(t, v))
+            out.append(v)
         else:
+            for i in plan[1]:
+                out[i] = convert("address", out[i])
             return tuple(out)
     values = abi_decode(list(types), data)
     return tuple(_eth_abi_convert(v, t, convert) for v, t in zip(values, types))
@@ -255,7 +275,7 @@ class RevertError:
 @dataclass(frozen=True)
 class _EventAbi:
     name: str
-    fields: tuple[tuple[str, str, bool], ...]  # (name, type, indexed)
+    fields: tuple[tuple[str, str, bool, bool], ...]  # (name, type, indexed, a word type)
     plain_types: tuple[str, ...] = field(default=())
 
 
@@ -269,8 +289,9 @@ class AbiRegistry:
     def register(self, abi: list[dict]) -> None:
         for item in abi:
             if item["type"] == "event" and not item.get("anonymous"):
-                fields = tuple((p["name"], canonical_type(p), bool(p.get("indexed"))) for p in item["inputs"])
-                plain = tuple(t for _, t, indexed in fields if not indexed)
+                fields = tuple((p["name"], t, bool(p.get("indexed")), is_word(t))
+                               for p in item["inputs"] for t in [canonical_type(p)])
+                plain = tuple(t for _, t, indexed, _ in fields if not indexed)
                 self.events[keccak(text=signature(item))] = _EventAbi(item["name"], fields, plain)
             elif item["type"] == "error":
                 sel = function_signature_to_4byte_selector(signature(item))
@@ -285,14 +306,14 @@ class AbiRegistry:
         plain = iter(decode_values(ev.plain_types, data, convert)) if ev.plain_types else iter(())
         args: dict[str, Any] = {}
         ti = 1
-        for name, t, indexed in ev.fields:
+        for name, t, indexed, word in ev.fields:
             if not indexed:
                 args[name] = next(plain)
                 continue
             topic = topics[ti]
             ti += 1
             # an indexed dynamic value is only its hash: keep the topic
-            args[name] = decode_values((t,), topic, convert)[0] if is_word(t) else topic
+            args[name] = decode_values((t,), topic, convert)[0] if word else topic
         return Event(ev.name, args, emitter)
 
     def decode_revert(self, data: bytes, convert: Convert = default_convert) -> RevertError:
