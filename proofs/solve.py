@@ -13,6 +13,7 @@ import z3
 from levcheck.specs.arith import INT, Z3IntArith, Z3RealArith
 
 from .core import Claim, Domain, ExactArith, Obligation, ObligationResult, Status, Var, Z3RoundedArith
+from .interrupt import interruptible
 
 
 def _z3_arith(domain: Domain) -> Any:
@@ -142,6 +143,7 @@ def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_a
     ctx = named[-1][1].ctx
     solver = z3.SolverFor(logic, ctx=ctx) if domain is Domain.REAL else z3.Solver(ctx=ctx)
     solver.set("timeout", max(1, int(timeout_s * 1000)))
+    solver.set("ctrl_c", False)  # Python keeps SIGINT (proofs/interrupt.py): Z3's handler would consume it
     if rlimit:
         solver.set("rlimit", max(1, int(rlimit)))
     trackers = {}
@@ -155,14 +157,8 @@ def _solve(ob: Obligation, domain: Domain, timeout_s: float, dump_smt: Any, z3_a
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"; {ob.id} ({domain.value} encoding): {ob.statement}\n" + to_smt2(named, logic))
         smt_file = str(path)
-    t_check = time.perf_counter()
-    answer = solver.check()
-    if answer == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard"):
-        # Z3 says "canceled" for its resource limit, its timeout and its own SIGINT handler alike. Ctrl-C
-        # must stop the run, not read as one undecided obligation: it is the cancel that is neither.
-        spent = _rlimit_count(solver)
-        if not (rlimit and spent >= rlimit) and time.perf_counter() - t_check < 0.95 * timeout_s:
-            raise KeyboardInterrupt
+    with interruptible(ctx):  # Ctrl-C stops the query at once and is raised here, never swallowed
+        answer = solver.check()
     core = sorted(trackers.get(str(c), str(c)) for c in solver.unsat_core()) if answer == z3.unsat else []
     return answer, solver, env, core, smt_file
 
