@@ -16,6 +16,7 @@ produce the numbered step list and the model-vs-EVM diff.
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,8 +193,25 @@ def _no_local_constants() -> Iterator[None]:
 
 def run_fuzz(config: FuzzConfig) -> FuzzResult:
     """Run a differential fuzz campaign; see the module docstring."""
-    with _no_local_constants():
+    with _no_local_constants(), _collector_tuned():
         return _run_fuzz(config)
+
+
+@contextlib.contextmanager
+def _collector_tuned() -> Iterator[None]:
+    """A step allocates many short-lived containers (model snapshots, events, typed results); with the
+    default gen-0 threshold (700) the cyclic collector runs every few steps and its older passes walk
+    the whole heap (Hypothesis's, the model's, the artifacts): measured at about a fifth of a
+    campaign's CPU. For the campaign, the objects alive before it are frozen out of the collector and
+    gen 0 runs every 100,000 allocations; cycles are still collected."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def check_budget(config: FuzzConfig) -> None:
