@@ -23,7 +23,10 @@ class TriageError(LevcheckError):
     """A malformed triage file."""
 
 
-def load_triage(path: str | Path) -> list[TriageEntry]:
+def load_accepted(path: str | Path, fields: set[str], required: tuple[str, ...], what: str) -> list[tuple[int, dict]]:
+    """The `[[accepted]]` entries of a triage file (slither-triage.toml, mutation-triage.toml), each with
+    its 1-based position: known keys only, the `required` ones non-empty, a one-line `reason`. A
+    missing file accepts nothing; a malformed one is a TriageError naming the entry."""
     p = Path(path)
     if not p.is_file():
         return []
@@ -31,27 +34,26 @@ def load_triage(path: str | Path) -> list[TriageEntry]:
         raw = tomllib.loads(p.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise TriageError(f"{p}: not valid TOML: {exc}") from exc
-    entries = []
+    out = []
     for i, item in enumerate(raw.get("accepted", []), start=1):
-        unknown = set(item) - _FIELDS
+        unknown = set(item) - fields
         if unknown:
-            raise TriageError(f"{p}: entry {i}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
-        for need in ("detector", "contract", "reason"):
+            raise TriageError(f"{p}: entry {i}: unknown key(s) {sorted(unknown)}; allowed: {sorted(fields)}")
+        for need in required:
             if not str(item.get(need, "")).strip():
-                raise TriageError(f"{p}: entry {i}: `{need}` is required (every accepted finding needs a reason)")
+                raise TriageError(f"{p}: entry {i}: `{need}` is required (every accepted {what} needs a reason)")
         if "\n" in item["reason"]:
             raise TriageError(f"{p}: entry {i}: the reason must be one line")
-        entries.append(
-            TriageEntry(
-                detector=item["detector"],
-                contract=item["contract"],
-                reason=item["reason"].strip(),
-                function=item.get("function"),
-                contains=item.get("contains"),
-                index=i,
-            )
-        )
-    return entries
+        out.append((i, item))
+    return out
+
+
+def load_triage(path: str | Path) -> list[TriageEntry]:
+    return [
+        TriageEntry(detector=item["detector"], contract=item["contract"], reason=item["reason"].strip(),
+                    function=item.get("function"), contains=item.get("contains"), index=i)
+        for i, item in load_accepted(path, _FIELDS, ("detector", "contract", "reason"), "finding")
+    ]
 
 
 def apply_triage(findings: list[Finding], entries: list[TriageEntry]) -> tuple[list[Finding], list[TriageEntry]]:

@@ -7,33 +7,25 @@ import json
 import statistics
 
 from ..exitcodes import ExitCode
+from .argtypes import positive
 
 NAME = "bench"
 HELP = "measure differential steps per second and time to first failure on broken contract variants"
 
 
-def _positive(cast):
-    def parse(text: str):
-        value = cast(text)
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-    return parse
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seconds", type=_positive(float), default=20.0, help="throughput run length on the unmodified contracts (default 20)")
+    p.add_argument("--seconds", type=positive(float), default=20.0, help="throughput run length on the unmodified contracts (default 20)")
     p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--seeds", type=_positive(int), default=3, help="seeds per broken variant; the median is reported (default 3)")
-    p.add_argument("--examples", type=_positive(int), default=300, help="example budget per variant run (default 300)")
+    p.add_argument("--seeds", type=positive(int), default=3, help="seeds per broken variant; the median is reported (default 3)")
+    p.add_argument("--examples", type=positive(int), default=300, help="example budget per variant run (default 300)")
     p.add_argument("--variants", action="store_true", help="also measure time to first failure on every broken variant")
     p.add_argument("--only", action="append", default=None, help="restrict --variants to this variant (repeatable)")
     p.add_argument("--toolchain", action="store_true", help="also time the build (cold and warm), a warm analyze and every proof")
     p.add_argument("--engine", action="store_true",
                    help="also the Dask engine: steps/s for 1 and 2 shards in one run, engine start-up, mutants per "
                         "minute, and a projection for 16 and 64 cores")
-    p.add_argument("--shard-examples", type=_positive(int), default=40, help="examples per shard for --engine (default 40)")
-    p.add_argument("--mutants", type=_positive(int), default=4, help="mutants timed for --engine (default 4)")
+    p.add_argument("--shard-examples", type=positive(int), default=40, help="examples per shard for --engine (default 40)")
+    p.add_argument("--mutants", type=positive(int), default=4, help="mutants timed for --engine (default 4)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 

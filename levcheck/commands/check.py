@@ -8,20 +8,14 @@ from pathlib import Path
 from ..checkrun import STAGES, CheckConfig, run_check
 from ..chain.build import ROOT
 from ..exitcodes import ExitCode
+from .argtypes import seconds_or_more
 
 NAME = "check"
 HELP = "build, analyze, prove, fuzz and replay the regression scenarios within a time budget; write reports"
 
 
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--budget", type=_seconds, help="seconds for the whole run (default from [tool.levcheck], else 240)")
+    p.add_argument("--budget", type=seconds_or_more, help="seconds for the whole run (default from [tool.levcheck], else 240)")
     p.add_argument("--only", action="append", choices=STAGES, help="run only this stage (repeatable)")
     p.add_argument("--skip", action="append", choices=STAGES, help="skip this stage (repeatable)")
     p.add_argument("--out", help="parent folder of the run folders (default levcheck-out): each run writes "

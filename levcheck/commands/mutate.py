@@ -8,38 +8,25 @@ from pathlib import Path
 
 from ..chain.build import ROOT
 from ..exitcodes import ExitCode
+from .argtypes import at_least, fraction
 
 NAME = "mutate"
 HELP = "mutation score: mutants of the contracts (slither-mutate + spec-aware operators) run through the battery"
 
 
-def _fraction(text: str) -> float:
-    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction 0..1 (or a percentage), got {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contracts", default="contracts", help="folder of .sol files to mutate (default: contracts)")
     p.add_argument("--only", action="append", default=None, help="mutate only files whose path ends with this (repeatable)")
-    p.add_argument("--max-mutants", type=_positive, default=None, help="run a seeded sample of this many mutants")
+    p.add_argument("--max-mutants", type=at_least(1), default=None, help="run a seeded sample of this many mutants")
     p.add_argument("--seed", type=int, default=0, help="sample and fuzz seed (default 0): same seed, same run")
-    p.add_argument("--fuzz-examples", type=_positive, default=20, help="examples of each mutant's fuzz campaign (default 20)")
-    p.add_argument("--fuzz-steps", type=_positive, default=10, help="rules per example of that campaign (default 10)")
+    p.add_argument("--fuzz-examples", type=at_least(1), default=20, help="examples of each mutant's fuzz campaign (default 20)")
+    p.add_argument("--fuzz-steps", type=at_least(1), default=10, help="rules per example of that campaign (default 10)")
     p.add_argument("--no-slither", action="store_true", help="only levcheck's spec-aware operators")
     p.add_argument("--scenarios", default=str(ROOT / "tests" / "scenarios"), help="regression scenarios (default tests/scenarios)")
     p.add_argument("--triage", default=str(ROOT / "mutation-triage.toml"), help="accepted equivalent survivors")
-    p.add_argument("--workers", type=_positive, default=None, help="LocalCluster workers (default: all cores)")
+    p.add_argument("--workers", type=at_least(1), default=None, help="LocalCluster workers (default: all cores)")
     p.add_argument("--scheduler", default=None, help="an existing Dask cluster (tcp://HOST:8786)")
-    p.add_argument("--min-score", type=_fraction, default=None, help="exit 1 below this score (0.8 or 80%%)")
+    p.add_argument("--min-score", type=fraction, default=None, help="exit 1 below this score (0.8 or 80%%)")
     p.add_argument("--out", default="levcheck-out/mutate", help="where mutation.json, mutation.md and mutation.sarif go")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
 

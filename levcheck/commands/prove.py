@@ -7,6 +7,7 @@ import time
 
 from ..errors import LevcheckError
 from ..exitcodes import ExitCode
+from .argtypes import positive
 
 NAME = "prove"
 HELP = ("prove every obligation (band, floor, fees, decay) for a parameter set: proved / counterexample "
@@ -15,30 +16,16 @@ HELP = ("prove every obligation (band, floor, fees, decay) for a parameter set: 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON) to prove; default: the bundled set")
-    p.add_argument("--rlimit", type=_positive_int, default=None,
+    p.add_argument("--rlimit", type=positive(int, "resource units"), default=None,
                    help="Z3 resource units per obligation, shared by its encodings: the budget that decides "
                         "proved/unknown, whatever the machine's speed (default: 3,000,000)")
-    p.add_argument("--timeout", type=_positive, default=None,
+    p.add_argument("--timeout", type=positive(float, "seconds"), default=None,
                    help="wall-clock guard per obligation in seconds, against a runaway query (default: 60)")
     p.add_argument("--only", default=None, help="only obligations whose id starts with this (e.g. band.restore)")
     p.add_argument("--dump-smt", metavar="DIR", default=None, help="write each query as DIR/<id>.<encoding>.smt2 with named assertions")
     p.add_argument("--out", default="levcheck-out/proofs", help="where counterexample scenario files are written")
     p.add_argument("--list", action="store_true", help="list the obligations (id, statement, assumptions) and exit")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive number of resource units, got {text}")
-    return value
 
 
 def exit_code(results: list) -> ExitCode:

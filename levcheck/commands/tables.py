@@ -6,22 +6,17 @@ import json
 import time
 
 from ..exitcodes import ExitCode
+from .argtypes import at_least
 
 NAME = "tables"
 HELP = ("print the band-exit table (with FTX's published 3x->4x points), liquidation distances, the "
         "Avellaneda-Zhang check and band-triggered vs daily rebalancing decay (markdown)")
 
 
-def _at_least_one(text: str) -> int:
-    value = int(text)
-    if value < 1:  # 0 paths gives NaN tables, not an answer
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default=None, help="market parameter file (TOML/JSON); default: the bundled set")
-    p.add_argument("--paths", type=_at_least_one, default=200, help="simulated price paths per volatility (default: 200)")
+    # 0 paths gives NaN tables, not an answer
+    p.add_argument("--paths", type=at_least(1), default=200, help="simulated price paths per volatility (default: 200)")
     p.add_argument("--seed", type=int, default=7, help="simulation seed (default: 7)")
     p.add_argument("--cost-bps", type=float, default=0.0, help="trading cost per rebalance trade, bps of notional (default: 0)")
     p.add_argument("--no-sim", action="store_true", help="only the exact tables (no simulation)")

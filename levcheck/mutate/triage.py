@@ -10,11 +10,10 @@ it (it was not equivalent after all): both are reported, so the file cannot sile
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from levcheck.errors import LevcheckError
+from levcheck.analysis.triage import TriageError, load_accepted  # noqa: F401  (TriageError: the error it raises)
 
 DEFAULT = "mutation-triage.toml"
 _FIELDS = {"mutant", "file", "reason"}
@@ -28,30 +27,9 @@ class Accepted:
     index: int  # 1-based position in the file
 
 
-class TriageError(LevcheckError):
-    """A malformed triage file."""
-
-
 def load(path: str | Path) -> list[Accepted]:
-    p = Path(path)
-    if not p.is_file():
-        return []
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise TriageError(f"{p}: not valid TOML: {exc}") from exc
-    out = []
-    for i, item in enumerate(raw.get("accepted", []), start=1):
-        unknown = set(item) - _FIELDS
-        if unknown:
-            raise TriageError(f"{p}: entry {i}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
-        for need in sorted(_FIELDS):
-            if not str(item.get(need, "")).strip():
-                raise TriageError(f"{p}: entry {i}: `{need}` is required (every accepted survivor needs a reason)")
-        if "\n" in item["reason"]:
-            raise TriageError(f"{p}: entry {i}: the reason must be one line")
-        out.append(Accepted(str(item["mutant"]), str(item["file"]), item["reason"].strip(), i))
-    return out
+    return [Accepted(str(item["mutant"]), str(item["file"]), item["reason"].strip(), i)
+            for i, item in load_accepted(path, _FIELDS, tuple(sorted(_FIELDS)), "survivor")]
 
 
 def stale(entries: list[Accepted], generated: dict[str, str], killed: set[str]) -> list[tuple[Accepted, str]]:
