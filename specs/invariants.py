@@ -647,7 +647,8 @@ class ProfitWindow:
     start: dict[str, int]  # wealth at the window's start (LP shares included)
     arbitrage: int  # A at the window's start: what the pool offered anyone
     entitled: dict[str, int]  # keeper fees the account was entitled to in the window
-    gifts: dict[str, int]  # value other accounts sent it (transfers between accounts, faucet mints)
+    gifts: dict[str, int]  # value other accounts sent it (transfers between accounts, faucet mints, and
+    # the rounding another holder's mint or redeem left in a series it holds)
     added: int  # pool value (at P) that steps added, in total ...
     added_by: dict[str, int]  # ... and by each account's own steps (the rest is on offer to it)
     active: frozenset[str]  # accounts that sent a successful step in the window
@@ -719,6 +720,15 @@ def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWi
         grew = state.pool_value() - prev.pool_value()
         if grew > 0:  # value someone put into the pool is on offer to everyone else
             w = dataclasses.replace(w, added=w.added + grew, added_by=_add(w.added_by, who, grew))
+        if o.reverted is None and o.action in ("mint", "redeem", "mint_redeem"):
+            # the rounding and fees a minter or redeemer pays stay in the series (SPEC: rounding against
+            # the user, for the protocol): its other holders' tokens are worth more, a gift from the sender
+            label = o.args["series"]
+            rise = state.nav(state.series_state(label)) - prev.nav(prev.series_state(label))
+            if rise > 0:
+                for holder, shares in state.series_state(label).balances:
+                    if holder != who and state.is_account(holder):
+                        w = dataclasses.replace(w, gifts=_add(w.gifts, holder, shares * rise // WAD + 1))
     state.attach(_WINDOW, w)
     return w
 

@@ -144,3 +144,27 @@ def _count(into: list[int], applies: bool) -> bool:
     if applies:
         into.append(1)
     return applies
+
+
+def test_rounding_another_holders_redeem_leaves_in_the_series_is_not_a_profit() -> None:
+    """Found by a default `check` (seed 485382186): bob redeems a dust position; the rounding and fee he
+    pays stay in the series, so carol's tokens are worth more. That is value bob sent her (SPEC: rounding
+    against the user, for the protocol), not value she took: silent, with the accrual credited to her."""
+    m = Model.deploy(BUNDLED, 1_000)
+    t = m.next_time
+    for who in ("bob", "carol"):
+        m.token_mint(who, "QUOTE", who, 10**24, t)
+        m.approve(who, "QUOTE", "series1", 2**256 - 1, t)
+    m.mint("carol", "series1", 51 * WAD, 0, t)
+    shares = m.mint("bob", "series1", 200_000, 0, t)  # a dust position: its rounding is large relative to it
+    before = model_state(m, t, HOLDERS)
+    got = m.redeem("bob", "series1", shares, 0, t)
+    after = model_state(m, t, HOLDERS)
+    o = Outcome("redeem", "bob", {"series": "series1", "shares": shares, "min_quote_out": 0}, None, (), (got,),
+                tuple((e.address, e.name, e.args) for e in m.last_events))
+    carol = lambda st: st.wealth()["carol"]  # noqa: E731
+    gain = carol(after) - carol(before)
+    w = I.profit_window(after, before, o)
+    assert gain > I._profit_tolerance(after, w), "the redeem must raise carol's wealth past the rounding tolerance"
+    assert w.gifts.get("carol", 0) + I._profit_tolerance(after, w) >= gain  # the accrual, to the wei of rounding
+    assert PROFIT.check(after, before, o) == []
