@@ -217,15 +217,18 @@ def stage_fuzz(ctx: Context) -> StageResult:
     agreement, views included). An invariant passes only if some step exercised it (reached the action
     it watches with its premise true: `FuzzResult.exercised`); exercised 0 times it is skipped as "not
     exercised", never passed. Bounded by examples; time is a guard."""
-    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+    from levcheck.fuzz.api import PROFILES, FuzzConfig, run_fuzz
     from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
 
     seed = ctx.seed
+    # the examples bound the stage (the profile's unless --fuzz-examples): the verdict must not depend on
+    # the machine's speed; with only the time guard given, run_fuzz would run until the guard
+    examples = ctx.config.fuzz_examples or PROFILES[ctx.config.fuzz_profile].examples
     print(f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})", file=sys.stderr, flush=True)
     guard = max(1.0, min(ctx.config.fuzz_seconds, ctx.remaining() - 5.0))
     params = params_or_bundled(ctx.config.params)
-    res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=ctx.config.fuzz_examples, seconds=guard,
+    res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=guard,
                               params=params, backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples"))
     failed_ids: dict[str, str] = {}
     step = None

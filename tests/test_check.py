@@ -129,3 +129,23 @@ def test_only_analyze_writes_slither_findings_to_sarif(tmp_path):
     jsonschema.validate(sarif, schema)
     assert stage(summary, "analyze")["info"]["open findings"] == 0
     assert len(list(junit.iter("testcase"))) == len(stage(summary, "analyze")["cases"]) + len(stage(summary, "build")["cases"]) + 3
+
+
+def test_the_fuzz_stage_is_bounded_by_the_profiles_examples_by_default(tmp_path, monkeypatch):
+    """Without --fuzz-examples the stage runs the profile's example count, with time only a guard: a
+    default check once ran until the guard (848 examples here, fewer on a slower machine) and reported
+    a timeout. The campaign itself is replaced by a recorder of what the stage asked for."""
+    from levcheck.fuzz import api
+    from levcheck.fuzz.api import PROFILES
+
+    asked = []
+
+    def recorded(config):
+        asked.append(config)
+        return api.FuzzResult(seed=config.seed, profile=config.profile, status="passed", examples=config.examples, steps=1,
+                              seconds=0.1, steps_per_example=1)
+
+    monkeypatch.setattr(api, "run_fuzz", recorded)
+    main(["check", "--only", "fuzz", "--out", str(tmp_path / "out"), "--seed", "1"])
+    assert [c.examples for c in asked] == [PROFILES["ci"].examples]
+    assert asked[0].seconds is not None and asked[0].seconds >= 60
