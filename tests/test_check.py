@@ -1,12 +1,10 @@
 """`levcheck check`: stage order, budget, config precedence, failure handling and report contents."""
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from levcheck.fuzz.mutants import by_name
 from levcheck import checkrun
 from levcheck.chain.build import ROOT
 from levcheck.checkrun import CheckConfig, run_check
@@ -26,16 +24,6 @@ def load(out: Path):
 
 def stage(summary, name):
     return next(s for s in summary["stages"] if s["name"] == name)
-
-
-@pytest.fixture(scope="module")
-def broken_contracts(tmp_path_factory):
-    """A copy of contracts/ with the mint fee sent to the pool instead of the reserve."""
-    folder = tmp_path_factory.mktemp("broken") / "contracts"
-    shutil.copytree(ROOT / "contracts", folder)
-    mutant = by_name("mint-fee-to-pool")
-    (folder / Path(mutant.path).name).write_text(mutant.sources()[mutant.path])
-    return folder
 
 
 def test_broken_variant_fails_and_every_report_names_it(broken_contracts, tmp_path):

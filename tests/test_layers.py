@@ -32,15 +32,20 @@ def test_the_layers_contract_is_kept() -> None:
     assert n >= 60, r.stdout
 
 
-def test_a_planted_upward_import_breaks_the_contract(tmp_path: Path) -> None:
-    """A copy of the package where the spec layer imports the CLI: import-linter must refuse it and
-    name the offending import."""
+def _planted(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess:
+    """import-linter on a copy of the package (symlinks resolved) with `line` appended to `module`."""
     pkg = tmp_path / "levcheck"
     shutil.copytree(ROOT / "levcheck", pkg, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    arith = pkg / "specs" / "arith.py"
-    arith.write_text(arith.read_text() + "\n\ndef _planted():\n    from levcheck.cli import main  # upward: spec -> cli\n")
-    r = _lint(tmp_path, pythonpath=tmp_path)
+    f = pkg / module
+    f.write_text(f.read_text() + "\n\n" + line + "\n")
+    return _lint(tmp_path, pythonpath=tmp_path)
+
+
+def test_a_planted_upward_import_breaks_the_contract(tmp_path: Path) -> None:
+    """A copy of the package where the spec layer imports the CLI: import-linter must refuse it and
+    name the offending import."""
+    r = _planted(tmp_path, "specs/arith.py", "def _planted():\n    from levcheck.cli import main  # upward: spec -> cli")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "levcheck layers BROKEN" in r.stdout
     assert "levcheck.specs.arith -> levcheck.cli" in r.stdout
@@ -48,12 +53,7 @@ def test_a_planted_upward_import_breaks_the_contract(tmp_path: Path) -> None:
 
 def test_a_sibling_import_breaks_the_contract(tmp_path: Path) -> None:
     """proofs, fuzz and analysis are independent: proofs importing fuzz is refused."""
-    pkg = tmp_path / "levcheck"
-    shutil.copytree(ROOT / "levcheck", pkg, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    f = pkg / "proofs" / "tables.py"
-    f.write_text(f.read_text() + "\n\nfrom levcheck.fuzz import machine  # sibling: proofs -> fuzz\n")
-    r = _lint(tmp_path, pythonpath=tmp_path)
+    r = _planted(tmp_path, "proofs/tables.py", "from levcheck.fuzz import machine  # sibling: proofs -> fuzz")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "levcheck.proofs.tables -> levcheck.fuzz.machine" in r.stdout
 

@@ -1,12 +1,9 @@
 """Reports count honestly, and runs do not clobber each other."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 
 import pytest
 
-from levcheck.chain.build import ROOT
 from levcheck.fuzz.api import FuzzConfig, run_fuzz
 
 from .helpers import run, stage, summary
@@ -44,21 +41,10 @@ def test_invariants_not_exercised_are_skipped_not_passed(tmp_path, capsys):
     assert int(suite.get("skipped")) == len(skipped) and counted(suite)["skipped"] == len(skipped)
 
 
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory):
-    from levcheck.fuzz.mutants import by_name
-
-    folder = tmp_path_factory.mktemp("broken") / "contracts"
-    shutil.copytree(ROOT / "contracts", folder)
-    m = by_name("mint-fee-to-pool")
-    (folder / Path(m.path).name).write_text(m.sources()[m.path])
-    return folder
-
-
-def test_failing_campaign_fails_accounting_differential(broken, tmp_path, capsys):
+def test_failing_campaign_fails_accounting_differential(broken_contracts, tmp_path, capsys):
     """Model and EVM diverge: the agreement invariant fails (it used to return nothing and pass), and
     fuzz builds --contracts itself with --only fuzz."""
-    code, _, _ = run(capsys, "check", "--contracts", str(broken), "--only", "fuzz", "--fuzz-examples", "5", "--seed", "3",
+    code, _, _ = run(capsys, "check", "--contracts", str(broken_contracts), "--only", "fuzz", "--fuzz-examples", "5", "--seed", "3",
                      "--out", str(tmp_path / "out"))
     s, junit = summary(tmp_path / "out")
     by_id = {c["id"]: c for c in stage(s, "fuzz")["cases"]}
