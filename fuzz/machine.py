@@ -24,17 +24,23 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
+from levcheck.specs import edges as E
 from levcheck.specs import formulas as F
 from levcheck.specs import procedures as P
 from levcheck.specs.arith import BPS, INT, WAD
 
+from levcheck.chain import modelside
 from levcheck.chain.session import Session, StepReport
+from levcheck.specs.model import CHECKPOINT_INTERVAL
 from levcheck.specs.scenario import Step
 
 HOLDERS = ("alice", "bob", "carol")
 TRADER, KEEPER = "trader", "keeper1"
 MACHINE_ACTORS = HOLDERS + (TRADER, KEEPER)
 T = TypeVar("T")
+EDGE_KINDS = ("band", "ripcord", "floor", "deadline", "keeper_idle", "empty_reserve", "one_wei", "ripcord_under_floor",
+              "crash_under_floor", "empty_pool")
+DEADLINES = ("fallback", "oracle", "fee_period", "checkpoint")
 
 # Eight 64-bit action codes per rule, a fixed-size list: Hypothesis charges per rule and per draw
 # (a variable-length list also draws a "one more?" boolean per element), so one rule runs eight
@@ -61,12 +67,17 @@ class Draw:
         return self.int(2) == 1
 
     def amount(self) -> int:
-        """Dust (1 wei .. 0.9 units, 1/5), whale (beyond the reserve, 1/5) or ordinary (1 .. 250k units)."""
-        kind = self.int(5)
-        if kind == 0:
+        """Dust (1 wei .. 0.9 units, 3/16), whale (beyond the reserve, 3/16), huge (2**100 .. 2**204,
+        1/16: times a price or a reserve its product passes 2**256, so only FixedPointMath's 512-bit
+        mulDiv path computes it; an actor short of it is given it by the faucet, see `funded`) or
+        ordinary (1 .. 250k units, 9/16)."""
+        kind = self.int(16)
+        if kind < 3:
             return (1 + self.int(9)) * 10 ** self.int(18)
-        if kind == 1:
+        if kind < 6:
             return (1 + self.int(9)) * 10 ** (23 + self.int(3))
+        if kind == 6:
+            return huge(self)
         return (1 + self.int(250_000)) * WAD
 
     def fraction(self) -> int:
@@ -76,6 +87,13 @@ class Draw:
     def seconds(self) -> int:
         kind = self.int(3)
         return (1 + self.int(120), 60 + self.int(3_541), 3_600 + self.int(3 * 86_400))[kind]
+
+
+def huge(d: Draw) -> int:
+    """2**100 .. 2**204 (a few bits set below the top one). Not beyond: a faucet adds it to a token's
+    supply and a series values it at the price, and the model does not model uint256 overflow
+    (checked-arithmetic Panic(0x11)); notes/issue-12b.md."""
+    return (1 + d.int(15)) * 2 ** (100 + d.int(101)) + d.int(2**32)
 
 
 class DifferentialFailure(AssertionError):
@@ -99,6 +117,7 @@ class Recorder:
     started: float = 0.0
     deadline: float | None = None  # perf_counter time after which rules do nothing (time-bounded runs)
     coverage: dict[tuple[str, str], int] = field(default_factory=dict)  # (action, "ok" | error) -> count
+    edges: dict[tuple[str, str], int] = field(default_factory=dict)  # (SPEC comparison, side) -> steps (specs/edges.py)
 
 
 def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMachine]:
@@ -119,12 +138,14 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             if recorder.deadline is not None and recorder.failing_steps is None and time.perf_counter() > recorder.deadline:
                 return  # out of time: let Hypothesis finish the batch quickly
             for step in steps:
+                prev = self.s.prev_state
                 report = self.s.step(len(self.steps), step)
                 self.steps.append(step)
                 self.last = report
                 recorder.steps_total += 1
                 key = (step.action, report.model.reverted or "ok")
                 recorder.coverage[key] = recorder.coverage.get(key, 0) + 1
+                E.count(recorder.edges, self.s.params, prev, self.s.prev_state, report.model)
                 if not report.ok:
                     self.fail(report)
 
@@ -154,6 +175,15 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         def shares(self, who: str, series: str) -> int:
             return self.m.tokens[series].balance(who)
 
+        def funded(self, who: str, token: str, amount: int) -> tuple[Step, ...]:
+            """A faucet step first when `who` is short of a huge `amount` (ordinary amounts are left to
+            revert InsufficientBalance, a path of its own)."""
+            short = amount - self.m.tokens[token].balance(who)
+            return (Step.of("faucet", who, token=token, amount=short),) if amount >= 2**100 and short > 0 else ()
+
+        def live(self) -> list[str]:
+            return [x for x in series_labels if self.m.tokens[x].total_supply > 0]
+
         def swap_step(self, base_in: bool, frac: int, exact_out: bool = False, who: str = TRADER) -> Step:
             """A swap (by the trader unless `who` says) sized as `frac` bps of the pool reserve on the relevant side."""
             p = self.m.pool
@@ -182,7 +212,8 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 kind, who, series = d.pick(("mint", "redeem", "transfer", "round_trip")), d.pick(HOLDERS), d.pick(series_labels)
                 if kind == "mint":
                     # min_shares 1 exercises the user's minimum-out protection path
-                    self.run(Step.of("mint", who, series=series, quote_in=d.amount(), min_shares=d.int(2)))
+                    q = d.amount()
+                    self.run(*self.funded(who, "QUOTE", q), Step.of("mint", who, series=series, quote_in=q, min_shares=d.int(2)))
                 elif kind == "redeem":
                     shares = max(self.shares(who, series) * d.fraction() // BPS, 1)
                     self.run(Step.of("redeem", who, series=series, shares=shares))
@@ -202,6 +233,10 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     arb = self.arb_step()
                     if arb is not None:
                         self.run(arb)
+                    continue
+                if d.int(16) == 0:  # a huge exact input: the pool's output is a 512-bit mulDiv
+                    token, amount = d.pick(("QUOTE", "BASE")), huge(d)
+                    self.run(*self.funded(TRADER, token, amount), Step.of("swap_exact_in", TRADER, token_in=token, amount_in=amount))
                     continue
                 frac = 1 + d.int(2_000) if d.int(4) == 0 else 1 + d.int(200)  # mostly < 2% of the pool
                 self.run(self.swap_step(d.flag(), frac, d.flag()))
@@ -248,9 +283,231 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 if kind == "inject":
                     base = d.amount() if d.flag() else 0
                     quote = d.amount() if d.flag() else 0
-                    self.run(Step.of("inject", "carol", base=base, quote=quote))
+                    self.run(*self.funded("carol", "BASE", base), *self.funded("carol", "QUOTE", quote),
+                             Step.of("inject", "carol", base=base, quote=quote))
                 else:
                     self.run(Step.of(kind, KEEPER))
+
+        # -------------------------------------------------------------- pool liquidity
+
+        @rule(codes=codes)
+        def liquidity(self, codes: list[int]) -> None:
+            """LPs add (at the pool's ratio, or lopsided: the excess stays with the LPs) and remove."""
+            for code in codes:
+                d = Draw(code)
+                who, p = d.pick((TRADER, *HOLDERS)), self.m.pool
+                if d.int(3) == 0:
+                    have = p.shares_of.get(who, 0)
+                    self.run(Step.of("remove_liquidity", who, shares=max(have * d.fraction() // BPS, 1)))
+                    continue
+                base = d.amount()
+                quote = base * p.reserve_quote // max(p.reserve_base, 1) + d.int(2) if d.flag() else d.amount()
+                self.run(*self.funded(who, "BASE", base), *self.funded(who, "QUOTE", quote),
+                         Step.of("add_liquidity", who, base=base, quote=quote, min_shares=d.int(2)))
+
+        # -------------------------------------------------------------- edges on purpose (specs/edges.py)
+
+        @rule(codes=codes)
+        def edges(self, codes: list[int]) -> None:
+            """Actions that size themselves from the model to land exactly on a SPEC comparison, or one
+            wei (one second) either side of it: `off` is -1, 0 or +1."""
+            for code in codes[:2]:  # each edge is several steps: two per rule
+                d = Draw(code)
+                kind = d.pick(EDGE_KINDS)
+                off, series = d.int(3) - 1, d.pick(series_labels)
+                if kind == "band":
+                    self.band_edge(series, d.flag(), off)
+                elif kind == "ripcord":
+                    self.ripcord_edge(series, off)
+                elif kind == "floor":
+                    self.floor_edge(off)
+                    self.rebalance_live(series)
+                elif kind == "deadline":
+                    self.deadline_edge(d.pick(DEADLINES), series, off)
+                elif kind == "keeper_idle":
+                    self.keeper_idle_edge(off, d)
+                elif kind == "empty_reserve":
+                    self.empty_reserve(series, off)
+                elif kind == "one_wei":
+                    self.one_wei_series(series)
+                elif kind == "ripcord_under_floor":
+                    self.ripcord_under_floor(series)
+                elif kind == "crash_under_floor":
+                    self.floor_edge(-1 - d.int(10**6))
+                    self.crash(series, d)
+                else:
+                    self.empty_pool(d)
+
+        def ensure_live(self, series: str) -> bool:
+            if self.m.tokens[series].total_supply == 0:
+                self.run(Step.of("mint", "bob", series=series, quote_in=(1 + self.m.series[series].p.keeper_fee // WAD) * 1_000 * WAD))
+            return self.m.tokens[series].total_supply > 0 and self.s.prev_state.value(self.s.prev_state.series_state(series)) > 0
+
+        def price_to(self, series: str, lev: int) -> int | None:
+            """Set the oracle to the price at which `series` (no trade) has leverage exactly `lev`."""
+            st = self.s.prev_state
+            price = E.price_for_leverage(st, st.series_state(series), lev)
+            if price is not None:
+                self.run(Step.of("set_price", price=price))
+            return price
+
+        def band_edge(self, series: str, top: bool, off: int) -> None:
+            """Leverage exactly at (or one wei either side of) a band edge, then a rebalance."""
+            if self.ensure_live(series):
+                p = self.m.series[series].p
+                if self.price_to(series, (p.max_lev if top else p.min_lev) + off) is not None:
+                    self.run(Step.of("rebalance", KEEPER, series=series))
+
+        def ripcord_edge(self, series: str, off: int) -> None:
+            if self.ensure_live(series) and self.price_to(series, self.m.series[series].p.ripcord_lev + off) is not None:
+                self.run(Step.of("ripcord", KEEPER, series=series))
+
+        def rebalance_live(self, series: str) -> None:
+            live = self.live()
+            self.run(Step.of("rebalance", KEEPER, series=series if series in live or not live else live[0]))
+
+        def floor_edge(self, off: int) -> None:
+            """Reserve equity exactly at the floor plus `off` (QUOTE wei): from below, an injection of
+            exactly the difference (equity moves by it, the floor does not); from above, first a price
+            at which the floor binds, or a mint large enough to raise the floor past the equity."""
+            st = self.s.prev_state
+            if E.floor_gap(st) >= 0:
+                for k in (50, 70, 130, 200, 300):
+                    if E.floor_gap(dataclasses.replace(st, price=st.price * k // 100)) < 0:
+                        self.run(Step.of("set_price", price=st.price * k // 100))
+                        break
+                else:
+                    mp = self.s.params
+                    if mp.floor_bps > 0:
+                        lng = next((x for x in series_labels if self.m.series[x].p.is_long), series_labels[0])
+                        q = E.floor_gap(st) * BPS // mp.floor_bps * 12 // 10 + WAD
+                        # BASE cheapened in the pool first so that the mint's buy fills within its cap
+                        self.run(self.swap_step(True, 200), *self.funded("alice", "QUOTE", q),
+                                 Step.of("mint", "alice", series=lng, quote_in=q))
+                        arb = self.arb_step()
+                        if arb is not None:
+                            self.run(arb)
+            gap = E.floor_gap(self.s.prev_state)
+            if gap < 0 and off - gap > 0:
+                self.run(Step.of("inject", "carol", base=0, quote=off - gap))
+
+        def deadline_edge(self, which: str, series: str, off: int) -> None:
+            """The step that compares the clock with a deadline, run exactly at it (`off` seconds from it):
+            the series' fallback, the oracle's max age, the fee period, the checkpoint interval."""
+            st, mp = self.s.prev_state, self.s.params
+            if which == "fee_period":
+                if st.last_allocation == 0:
+                    self.run(Step.of("allocate_fees", KEEPER))
+                self.warp_to(self.s.prev_state.last_allocation + mp.fee_period + off)
+                self.run(Step.of("allocate_fees", KEEPER))
+            elif which == "checkpoint":
+                if st.last_checkpoint == 0:
+                    self.run(Step.of("set_price", price=st.price), Step.of("checkpoint", KEEPER))
+                self.warp_to(self.s.prev_state.last_checkpoint + CHECKPOINT_INTERVAL + off - 1)
+                self.run(Step.of("set_price", price=st.price), Step.of("checkpoint", KEEPER))
+            elif which == "oracle":
+                if not self.ensure_live(series):
+                    return
+                if self.s.prev_state.time > self.s.prev_state.updated_at + mp.oracle_max_age + off:
+                    self.run(Step.of("set_price", price=st.price))
+                self.warp_to(self.s.prev_state.updated_at + mp.oracle_max_age + off)
+                self.run(Step.of("rebalance", KEEPER, series=series))
+            elif self.ensure_live(series):  # the fallback: a fresh price one second before, the rebalance at it
+                s = self.s.prev_state.series_state(series)
+                if self.warp_to(s.last_rebalance + s.params.fallback_interval + off - 1):
+                    self.run(Step.of("set_price", price=st.price), Step.of("rebalance", KEEPER, series=series))
+
+        def warp_to(self, t: int) -> bool:
+            """The next transaction at block time `t` (False: that time has passed)."""
+            wait = t - self.s.prev_state.time
+            if wait > 0:
+                self.run(Step.of("warp", seconds=wait))
+            return wait >= 0
+
+        def keeper_idle_edge(self, off: int, d: Draw) -> None:
+            """Idle QUOTE at the keeper payment exactly the entitled fee plus `off`: drain the reserve
+            below it, push a short out of its band, price its rebalance on a clone of the model, inject
+            exactly the difference, rebalance."""
+            shorts = [x for x in series_labels if not self.m.series[x].p.is_long]
+            longs = [x for x in series_labels if self.m.series[x].p.is_long]
+            if not shorts or not longs or not self.ensure_live(shorts[0]):
+                return
+            sht = shorts[0]
+            self.drain_idle(longs[0], self.m.series[sht].p.keeper_fee // 2, 100 + d.int(400))
+            p0 = self.m.oracle.price
+            self.run(Step.of("set_price", price=p0 * (BPS + 380 + d.int(300)) // BPS))  # a 3x short leaves 3.5x
+            pay = self.keeper_payment(sht)
+            if pay is not None and pay[1] + off - pay[0] > 0:
+                self.run(Step.of("inject", "carol", base=0, quote=pay[1] + off - pay[0]))
+            self.run(Step.of("rebalance", KEEPER, series=sht))
+
+        def keeper_payment(self, series: str) -> tuple[int, int] | None:
+            """(idle QUOTE when the reserve pays the keeper, entitled fee) of a rebalance now, from a
+            clone of the model; None if it would revert or pay nothing."""
+            clone, now = self.m.clone(), self.s.prev_state.time
+            out, _ = modelside.apply(clone, Step.of("rebalance", KEEPER, series=series), now)
+            ev = out.events_named("Rebalanced", series)
+            if out.reverted is not None or not ev:
+                return None
+            entitled = P.keeper_fee_entitled(INT, self.m.series[series].p.keeper_fee,
+                                             P.trade_notional(INT, ev[0]["baseAmount"], self.m.oracle.price))
+            paid = sum(e["amount"] for e in out.events_named("KeeperPaid"))
+            return (clone.reserve.idle_quote + paid, entitled) if entitled > 0 else None
+
+        def empty_reserve(self, series: str, off: int) -> None:
+            """A long mint borrowing exactly the reserve's idle QUOTE plus `off` (0: the reserve is left
+            empty; +1: InsufficientLiquidity), after mints that drain it to a size one mint fills."""
+            lng = series if self.m.series[series].p.is_long else next((x for x in series_labels if self.m.series[x].p.is_long), None)
+            if lng is None:
+                return
+            self.drain_idle(lng, 10 * self.m.series[lng].p.keeper_fee, 300, rounds=6)
+            for extra in range(4):  # a borrow of exactly `target` may not exist: nudge the idle up a wei
+                st = self.s.prev_state
+                s, target = st.series_state(lng), st.idle_quote + off
+                if target <= 0 or (s.total_supply > 0 and st.value(s) <= 0):
+                    return
+                # the mint fee reaches the reserve before the borrow: idle at the borrow = idle + fee
+                q = E.search(lambda x: E.mint_borrow_over_idle(st, s, x), 1, 2**128, off)
+                if E.mint_borrow_over_idle(st, s, q) == off:
+                    self.run(*self.funded("alice", "QUOTE", q), Step.of("mint", "alice", series=lng, quote_in=q))
+                    return
+                self.run(Step.of("inject", "carol", base=0, quote=1))
+
+        def one_wei_series(self, series: str, follow: bool = True) -> None:
+            """A series worth exactly 1 wei: emptied by its holders, then a first mint whose net is 1 wei
+            (its bootstrap trade is dust); then a rebalance and a second minter."""
+            for h in HOLDERS:
+                if self.shares(h, series) > 0:
+                    self.run(Step.of("redeem", h, series=series, shares=self.shares(h, series)))
+            st = self.s.prev_state
+            s = st.series_state(series)
+            if s.total_supply > 0 or st.value(s) != 0:
+                return
+            q = E.search(lambda x: P.mint_payment(INT, s.params, x).net, 1, 2**64, 1)
+            self.run(Step.of("mint", "carol", series=series, quote_in=q))
+            if follow:
+                self.run(Step.of("rebalance", KEEPER, series=series),
+                         Step.of("mint", "alice", series=series, quote_in=(1 + s.params.keeper_fee // WAD) * WAD))
+
+        def ripcord_under_floor(self, series: str) -> None:
+            """A solvent series above its ripcord while the reserve is below its floor: the rebalance
+            is refused BelowFloor, the ripcord must still run."""
+            if not self.ensure_live(series):
+                return
+            p = self.m.series[series].p
+            self.price_to(series, p.ripcord_lev + (p.ripcord_lev - p.max_lev) // 2)
+            self.floor_edge(-1)
+            self.run(Step.of("rebalance", KEEPER, series=series), Step.of("ripcord", KEEPER, series=series))
+
+        def empty_pool(self, d: Draw) -> None:
+            """Every LP leaves (the deployer holds the seed liquidity), then a first deposit at the
+            oracle price: the pool's first-deposit square root after deployment."""
+            p = self.m.pool
+            for who in sorted(p.shares_of):
+                if p.shares_of.get(who, 0) > 0:
+                    self.run(Step.of("remove_liquidity", who, shares=p.shares_of[who]))
+            base = (1 + d.int(1_000)) * WAD
+            self.run(Step.of("add_liquidity", TRADER, base=base, quote=base * self.m.oracle.price // WAD, min_shares=1))
 
         # -------------------------------------------------------------- adversaries
 
@@ -285,16 +542,19 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     self.run(Step.of("mint", who, series=series, quote_in=d.amount()), self.price_step(d))
                     self.run(Step.of("redeem", who, series=series, shares=max(self.shares(who, series), 1)))
                 elif kind == "crash":
-                    # the keepers sleep through an adverse move: ripcord, then settlement if it went under
-                    who, long = d.pick(HOLDERS), self.m.series[series].p.is_long
-                    self.run(Step.of("mint", who, series=series, quote_in=(1 + d.int(50_000)) * WAD))
-                    move, p0 = 500 + d.int(4_000), self.m.oracle.price
-                    price = p0 * (BPS - move if long else BPS + move) // BPS
-                    self.run(Step.of("set_price", price=max(price, 1)), Step.of("ripcord", KEEPER, series=series))
-                    self.run(Step.of("settle_insolvency", KEEPER, series=series))
+                    self.crash(series, d)
                 else:
                     to = d.pick(("pool", "reserve", *series_labels))
                     self.run(Step.of("transfer", "carol", token=d.pick(("BASE", "QUOTE")), to=to, amount=d.amount()))
+
+        def crash(self, series: str, d: Draw) -> None:
+            """The keepers sleep through an adverse move: ripcord, then settlement if it went under."""
+            who, long = d.pick(HOLDERS), self.m.series[series].p.is_long
+            self.run(Step.of("mint", who, series=series, quote_in=(1 + d.int(50_000)) * WAD))
+            move, p0 = 500 + d.int(4_000), self.m.oracle.price
+            price = p0 * (BPS - move if long else BPS + move) // BPS
+            self.run(Step.of("set_price", price=max(price, 1)), Step.of("ripcord", KEEPER, series=series))
+            self.run(Step.of("settle_insolvency", KEEPER, series=series))
 
         def sandwich(self, series: str, base_in: bool, frac: int, who: str = TRADER) -> None:
             """Move the pool, let the keeper rebalance into it, trade back with what was received."""
@@ -334,9 +594,16 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             lng, sht = longs[d.int(len(longs))], shorts[d.int(len(shorts))]
             if self.m.tokens[sht].total_supply == 0:
                 self.run(Step.of("mint", "bob", series=sht, quote_in=(1 + d.int(1_000)) * WAD))
-            left = d.int(self.m.series[sht].p.keeper_fee)  # idle QUOTE to leave: below one keeper fee
-            dip = 100 + d.int(400)  # the trader sells BASE worth 1% .. 5% of the pool's
-            for _ in range(4):
+            self.drain_idle(lng, d.int(self.m.series[sht].p.keeper_fee), 100 + d.int(400))  # below one keeper fee
+            move, p0 = 380 + d.int(700), self.m.oracle.price  # +3.8% .. +10.8%: a 3x short leaves 3.5x
+            self.run(Step.of("set_price", price=p0 * (BPS + move) // BPS), Step.of("rebalance", KEEPER, series=sht),
+                     Step.of("ripcord", KEEPER, series=sht))
+
+        def drain_idle(self, lng: str, left: int, dip: int, rounds: int = 4) -> None:
+            """Long mints sized from the model to borrow the reserve's idle QUOTE down to about `left` (the
+            trader first sells BASE worth `dip` bps of the pool so that each mint's buy fits its cap,
+            then arbitrages it back)."""
+            for _ in range(rounds):
                 if self.m.reserve.idle_quote <= left:
                     break
                 self.run(self.swap_step(True, dip))
@@ -348,9 +615,6 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     self.run(arb)
                 if quote_in is None:
                     break
-            move, p0 = 380 + d.int(700), self.m.oracle.price  # +3.8% .. +10.8%: a 3x short leaves 3.5x
-            self.run(Step.of("set_price", price=p0 * (BPS + move) // BPS), Step.of("rebalance", KEEPER, series=sht),
-                     Step.of("ripcord", KEEPER, series=sht))
 
         def mint_to_borrow(self, series: str, borrow: int) -> int | None:
             """The QUOTE a long mint takes to borrow about `borrow` from the reserve, or less: at most what

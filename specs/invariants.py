@@ -692,7 +692,8 @@ def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWi
     w = state.attached(_WINDOW)
     if w is not None:
         return w
-    before = prev.attached(_WINDOW) or _opened(prev, -1, {})
+    # the pool's seed liquidity is the deployer's (deployment adds it, before any step)
+    before = prev.attached(_WINDOW) or _opened(prev, -1, {"deployer": prev.pool_total_shares} if prev.pool_total_shares else {})
     index = before.last + 1
     lp = before.lp
     for args in o.events_named("LiquidityAdded", "pool"):
