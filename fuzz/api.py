@@ -27,6 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
 
 from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.errors import LevcheckError
+from levcheck.specs.edges import table as edge_table
 from levcheck.specs.invariants import INVARIANTS
 from levcheck.specs.params import BUNDLED, MarketParams
 
@@ -118,6 +119,8 @@ class FuzzResult:
     # registered invariant listed (0: never exercised); shrinking replays not counted
     exercised: dict[str, int] = field(default_factory=dict)
     views_read: int = 0  # steps whose published views were compared with the spec's
+    # (SPEC comparison id, "below" | "equal" | "above") -> steps that evaluated it so (specs/edges.py)
+    edges: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def steps_per_second(self) -> float:
@@ -152,6 +155,7 @@ class FuzzResult:
             "coverage": {f"{a} {o}": n for (a, o), n in sorted(self.coverage.items())},
             "exercised": dict(self.exercised),
             "views_read": self.views_read,
+            "edges": edge_table(self.edges),
         }
         if self.replay is not None and self.replay.first_failure is not None:
             f = self.replay.steps[self.replay.first_failure]
@@ -310,6 +314,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         coverage=dict(recorder.coverage),
         exercised={inv.id: session.exercised.get(inv.id, 0) for inv in INVARIANTS},
         views_read=session.views_read,
+        edges=dict(recorder.edges),
         cut_by_time=cut["time"] and recorder.failing_steps is None,
         steps_per_example=steps_per_example,
     )
