@@ -20,7 +20,7 @@ import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, seed as hyp_seed, settings
 from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
@@ -81,6 +81,26 @@ def default_profile(environ: dict[str, str] | None = None) -> str:
     return name or "dev"
 
 
+@dataclass(frozen=True)
+class ProgressInfo:
+    """Where a campaign is, handed to `FuzzConfig.progress` at every example boundary (and once at the
+    end). Read-only and built from counters the campaign keeps anyway: reporting it draws nothing and
+    changes nothing, so a run with progress is the same run as one without."""
+
+    seed: int
+    examples: int  # examples generated so far (during shrinking: counts the shrinker's replays too)
+    budget: int | None  # the example bound (None: bounded by the time guard only)
+    steps: int  # differential steps so far
+    elapsed: float  # seconds since the campaign started
+    guard: float | None  # the time guard (--seconds), if any
+    shrinking: bool = False  # a failure was seen and is being shrunk
+    done: bool = False  # the last call: the campaign has ended
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.elapsed if self.elapsed > 0 else 0.0
+
+
 @dataclass
 class FuzzConfig:
     seed: int = 0
@@ -94,6 +114,9 @@ class FuzzConfig:
     artifacts: Artifacts | None = None
     out_dir: Path | None = Path("levcheck-out/fuzz")  # where a failing scenario is written
     shrink: bool = True
+    # called at each example boundary with a ProgressInfo (levcheck/report/progress.py renders it);
+    # not picklable in general: a sharded run sends its shards a config without it
+    progress: Callable[[ProgressInfo], None] | None = None
 
 
 @dataclass
@@ -243,10 +266,17 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
     generated: dict[str, int | None] = {"to_failure": None}  # examples generated up to the first failure
     base = make_machine(session, recorder)
 
+    def tick(now: float, done: bool = False) -> None:
+        if config.progress is not None:
+            config.progress(ProgressInfo(config.seed, recorder.examples, total, recorder.steps_total, now - start,
+                                         config.seconds, recorder.failing_steps is not None, done))
+
     class Bounded(base):  # type: ignore[misc, valid-type]
         def __init__(self) -> None:
             if recorder.failing_steps is not None and generated["to_failure"] is None:
                 generated["to_failure"] = recorder.examples  # the failing one was the last generated
+            now = time.perf_counter() if deadline is not None or config.progress is not None else 0.0  # once per example
+            tick(now)
             # The cut is decided before an example starts, so "examples" counts whole examples only.
             # A cut example (and every later one) runs no step: the machine's rules are no-ops once
             # recorder.deadline has passed, and Hypothesis finishes the batch quickly. (Raising here
@@ -255,7 +285,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
             if not cut["done"] and recorder.failing_steps is None:
                 if total is not None and recorder.examples >= total:
                     cut["done"] = True
-                elif deadline is not None and time.perf_counter() >= deadline:
+                elif deadline is not None and now >= deadline:
                     cut["done"] = cut["time"] = True
             if cut["done"] and recorder.failing_steps is None:
                 recorder.deadline = float("-inf")
@@ -299,6 +329,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         cpu = time.process_time() - cpu_start
     if recorder.failing_steps is not None and generated["to_failure"] is None:
         generated["to_failure"] = recorder.examples
+    tick(start + elapsed, done=True)
     result = FuzzResult(
         seed=config.seed,
         profile=prof.name,

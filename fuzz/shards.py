@@ -29,6 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.errors import LevcheckError
@@ -149,9 +150,11 @@ def _shard_of(key: str) -> int:
     return int(key.rsplit("-", 1)[1])
 
 
-def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None) -> ShardedResult:
+def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None,
+                on_shard: Callable[[ShardResult, int, int], None] | None = None) -> ShardedResult:
     """Run `config`'s campaign as `workers` shards on `engine` (in this process, one after another,
-    when there is no engine), minimise the first failure and merge; see the module docstring."""
+    when there is no engine), minimise the first failure and merge; see the module docstring.
+    `on_shard(shard, done, total)` is called as each shard finishes, in completion order."""
     if workers < 1:
         raise LevcheckError(f"--workers must be at least 1, got {workers}")
     prof = PROFILES[config.profile]
@@ -161,18 +164,28 @@ def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None) 
         raise LevcheckError(f"{total} example(s) cannot make {workers} shards: every shard needs at least one "
                             "(raise --examples or lower --workers)")
     artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
-    base = dataclasses.replace(config, artifacts=None, sources=None, examples=total)
+    # no progress callback on the workers: it is not picklable, and its stream is here
+    base = dataclasses.replace(config, artifacts=None, sources=None, examples=total, progress=None)
     tasks = [ShardTask(config.seed, k, shard_examples(total, workers, k), base) for k in range(workers)]
     t0 = time.perf_counter()
     lost: list[LostWorker] = []
     if engine is None:
-        shards = [run_one_shard(t, artifacts) for t in tasks]
+        shards = []
+        for t in tasks:
+            shards.append(run_one_shard(t, artifacts))
+            if on_shard is not None:
+                on_shard(shards[-1], len(shards), len(tasks))
     else:
         run_id = uuid.uuid4().hex[:12]
         keys = [_task_key(run_id, t.shard) for t in tasks]
         art = engine.client.scatter(artifacts, broadcast=True, hash=False)
         futures = [engine.client.submit(run_one_shard, t, art, key=k, pure=False) for t, k in zip(tasks, keys)]
         try:
+            if on_shard is not None:  # completion order, for the lines only; the merge is by shard index
+                from distributed import as_completed
+
+                for done, fut in enumerate(as_completed(futures), 1):
+                    on_shard(fut.result(), done, len(tasks))
             shards = engine.client.gather(futures)
         except Exception as exc:
             if type(exc).__name__ == "KilledWorker":

@@ -27,6 +27,7 @@ from .chain.build import ROOT, Artifacts
 from .chain.verified import build_verified
 from .errors import LevcheckError
 from .report.locate import ACTION_FUNCTION, FAMILY_FUNCTION, function_location
+from .report.progress import Progress  # the one progress renderer (stage lines, the fuzz campaign's line)
 from .report.results import Case, CheckSummary, Location, StageResult, Status, stage_status
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
@@ -130,6 +131,7 @@ class Context:
     artifacts: Artifacts | None = None
     analysis_sarif: dict | None = None
     scenario_files: list[str] = field(default_factory=list)  # counterexample files written by this run
+    progress: Any = None  # report.progress.Progress: stage lines, the fuzz campaign's live line
     partial: list[Case] = field(default_factory=list)  # the running stage's finished cases, kept if it is cut
 
     def remaining(self) -> float:
@@ -209,9 +211,6 @@ def stage_prove(ctx: Context) -> StageResult:
                        info={"obligations": len(cases), "solver seconds": round(total, 2)})
 
 
-AGREEMENT = "accounting.differential"  # the invariant that *is* the model-vs-EVM comparison
-
-
 def stage_fuzz(ctx: Context) -> StageResult:
     """One JUnit case per invariant of specs/invariants.py (`accounting.differential` is the model/EVM
     agreement, views included). An invariant passes only if some step exercised it (reached the action
@@ -221,24 +220,21 @@ def stage_fuzz(ctx: Context) -> StageResult:
     from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
 
+    from .report.results_lines import failed_invariants, results_lines
+
     seed = ctx.seed
     # the examples bound the stage (the profile's unless --fuzz-examples): the verdict must not depend on
     # the machine's speed; with only the time guard given, run_fuzz would run until the guard
     examples = ctx.config.fuzz_examples or PROFILES[ctx.config.fuzz_profile].examples
-    print(f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})", file=sys.stderr, flush=True)
+    _emit(ctx, f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})")
     guard = max(1.0, min(ctx.config.fuzz_seconds, ctx.remaining() - 5.0))
     params = params_or_bundled(ctx.config.params)
     res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=guard,
-                              params=params, backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples"))
-    failed_ids: dict[str, str] = {}
-    step = None
-    if res.failed:
-        rep = res.replay
-        step = rep.steps[rep.first_failure] if rep and rep.first_failure is not None else None
-        if step is None or step.differences:
-            failed_ids[AGREEMENT] = "; ".join(step.differences[:3]) if step else (res.notes[0] if res.notes else "failed")
-        for side, v in (step.found if step else []):
-            failed_ids.setdefault(v.invariant, f"{side}: {v.message}")
+                              params=params, backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples",
+                              progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None))
+    failures = failed_invariants(res)  # the one derivation: the [FAIL] lines and these cases agree
+    failed_ids, step = failures.reasons, failures.step
+    _emit(ctx, *results_lines(res))  # forge-like lines and the action table, on stderr (stdout: --json)
     loc = None
     if step is not None and step.step.action in ACTION_FUNCTION and ctx.artifacts:
         loc = function_location(ctx.artifacts, *ACTION_FUNCTION[step.step.action])
@@ -268,8 +264,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
     if res.cut_by_time:
         info["cut by time"] = f"after {res.examples} examples (guard {guard:.0f} s)"
         cut = f"; cut by the time guard after {res.examples} examples, reproduce with `{res.reproduce}`"
-        print(f"levcheck check: fuzz cut by time after {res.examples} examples; reproduce exactly with: {res.reproduce}",
-              file=sys.stderr, flush=True)
+        _emit(ctx, f"levcheck check: fuzz cut by time after {res.examples} examples; reproduce exactly with: {res.reproduce}")
     msg = f"seed {seed}: {res.examples} examples, {res.steps} differential steps" + cut + (f"; counterexample {scenario}" if scenario else "")
     status = stage_status(cases)
     if res.cut_by_time and status is Status.PASS:
@@ -320,6 +315,14 @@ STAGE_FUNCS: dict[str, Callable[[Context], StageResult]] = {
 }
 
 
+def _emit(ctx: Context, *lines: str) -> None:
+    """Lines on stderr, through the progress line when there is one (it must not overwrite them)."""
+    if ctx.progress is not None:
+        ctx.progress.emit(*lines)
+    else:
+        print("\n".join(lines), file=sys.stderr, flush=True)
+
+
 def _rel(p: Path | str) -> str:
     try:
         return Path(p).resolve().relative_to(ROOT).as_posix()
@@ -328,43 +331,6 @@ def _rel(p: Path | str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ the run
-
-
-class Progress:
-    """A live line in a terminal; plain start/finish lines elsewhere (CI logs)."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr  # looked up now, not at import: stderr may have been replaced
-        self.live = self.stream.isatty()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, stage: str) -> None:
-        if not self.live:
-            print(f"levcheck check: {stage} ...", file=self.stream, flush=True)
-            return
-        self._stop.clear()
-        t0 = time.monotonic()
-
-        def spin() -> None:
-            frames = "|/-\\"
-            i = 0
-            while not self._stop.wait(0.2):
-                self.stream.write(f"\r  {frames[i % 4]} {stage:<8} {time.monotonic() - t0:6.1f}s")
-                self.stream.flush()
-                i += 1
-
-        self._thread = threading.Thread(target=spin, daemon=True)
-        self._thread.start()
-
-    def finish(self, result: StageResult) -> None:
-        if self._thread:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
-            self.stream.write("\r" + " " * 40 + "\r")
-        print(f"levcheck check: {result.name:<8} {result.status.value.upper():<8} {result.seconds:6.1f}s  {result.message}",
-              file=self.stream, flush=True)
 
 
 def make_run_folder(out: Path, seed: int) -> Path:
@@ -406,7 +372,7 @@ def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSum
     print(f"levcheck check: run folder {out} (seed {seed})", file=sys.stderr, flush=True)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.monotonic()
-    ctx = Context(config, out, t0 + config.budget, seed=seed)
+    ctx = Context(config, out, t0 + config.budget, seed=seed, progress=progress)
     results: list[StageResult] = []
     interrupted = False
     main_thread = threading.current_thread() is threading.main_thread()

@@ -32,6 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, help="run the shards on an existing Dask cluster (tcp://HOST:8786) "
                    "instead of a LocalCluster started here")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--no-progress", "--quiet", dest="progress", action="store_false",
+                   help="no live progress line on stderr (in a terminal: rewritten in place; in CI: a line every 10 s)")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -39,6 +41,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from levcheck.errors import LevcheckError
     from levcheck.fuzz.api import PROFILES, FuzzConfig, default_profile, run_fuzz
     from levcheck.fuzz.engine import default_workers
+    from levcheck.report.progress import Progress
     from levcheck.specs.params import params_or_bundled
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     args.profile = args.profile or default_profile()
     if not args.json:
         print(f"levcheck fuzz: seed {seed}, profile {args.profile}", flush=True)
+    progress = Progress(prog="levcheck fuzz", fuzz=args.progress)  # stderr, always: stdout stays the result
     cfg = FuzzConfig(
         seed=seed,
         profile=args.profile,
@@ -55,21 +59,22 @@ def run(args: argparse.Namespace) -> ExitCode:
         params=params,
         artifacts=build_verified(args.contracts),
         out_dir=Path(args.out),
+        progress=progress.for_fuzz(),
     )
     if args.workers is not None and args.workers < 1:
         raise LevcheckError(f"--workers must be at least 1, got {args.workers}")
     # one shard per worker, at most one per example; a single local shard runs here (no engine to start)
     args.workers = min(args.workers or default_workers(), args.examples or PROFILES[args.profile].examples)
     if args.shard is not None or args.workers > 1 or args.scheduler:
-        return _run_sharded(args, cfg)
+        return _run_sharded(args, cfg, progress)
     result = run_fuzz(cfg)
+    progress.end()
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
     else:
-        print(
-            f"{result.examples} example(s), {result.steps} differential step(s) in {result.seconds:.1f}s "
-            f"({result.steps_per_second:.0f} steps/s)"
-        )
+        from levcheck.report.results_lines import results_lines
+
+        print("\n".join(results_lines(result)))
         if result.failed and result.replay is not None:
             print(f"FAILED after {result.steps_to_failure} step(s); shrunk to {len(result.replay.steps)} step(s):")
             print(result.replay.render())
@@ -82,7 +87,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.FAILED if result.failed else ExitCode.PASS
 
 
-def _run_sharded(args: argparse.Namespace, cfg) -> ExitCode:
+def _run_sharded(args: argparse.Namespace, cfg, progress) -> ExitCode:
     """`--shard K`: one shard here; otherwise N shards on the engine (see levcheck/fuzz/shards.py)."""
     import dataclasses
 
@@ -97,6 +102,7 @@ def _run_sharded(args: argparse.Namespace, cfg) -> ExitCode:
         res = one.result
         if res.failed:  # minimise it like any single campaign: the same seed, up to the failing example
             res = run_fuzz(dataclasses.replace(cfg, seed=seed, examples=res.examples))
+        progress.end()
         if args.json:
             out = res.to_json()
             out.update({"shard": args.shard, "shard_seed": seed, "reproduce": one.reproduce})
@@ -109,7 +115,8 @@ def _run_sharded(args: argparse.Namespace, cfg) -> ExitCode:
         if not args.json:
             print(f"levcheck fuzz: {workers} shard(s) on {engine.address} ({engine.workers} worker(s), "
                   f"up in {engine.startup_seconds:.1f}s)", flush=True)
-        sharded = run_sharded(cfg, workers, engine)
+        sharded = run_sharded(cfg, workers, engine, on_shard=progress.shard_done if args.progress else None)
+    progress.end()
     if args.json:
         print(json.dumps(sharded.to_json(), indent=1))
     else:
@@ -127,6 +134,9 @@ def _run_sharded(args: argparse.Namespace, cfg) -> ExitCode:
 
 
 def _print(result, what: str, reproduce: str) -> None:
+    from levcheck.report.results_lines import results_lines  # here: the invariants are slow to import for --help
+
+    print("\n".join(results_lines(result)))
     print(f"{what}: {result.examples} example(s), {result.steps} differential step(s) in {result.seconds:.1f}s "
           f"({result.steps_per_second:.0f} steps/s, {result.cpu_seconds:.1f} CPU-s)")
     if result.failed and result.replay is not None:
