@@ -117,13 +117,33 @@ def check_all(state: SystemState, prev: SystemState | None = None, outcome: Outc
               exercised: dict[str, int] | None = None) -> list[Violation]:
     """Every invariant on one step; `exercised` (if given) counts, per id, the invariants the step exercised."""
     out: list[Violation] = []
-    for inv in INVARIANTS:
-        if not inv.applies(state, prev, outcome):
+    for inv in _watching(outcome.action if outcome is not None else None, prev is not None and outcome is not None):
+        if inv.premise is not None and not inv.premise(state, prev, outcome):
             continue
         if exercised is not None:
             exercised[inv.id] = exercised.get(inv.id, 0) + 1
         out.extend(Violation(inv.id, f.message, f.series, dict(f.values), f.actor) for f in inv._check(state, prev, outcome))
     return out
+
+
+_WATCHING: dict[Any, Any] = {}
+
+
+def _watching(action: str | None, transition_ok: bool) -> tuple[Invariant, ...]:
+    """The invariants a step with `action` can exercise (`Invariant.applies` before its premise), in
+    registration order: looked up once per (action, kind of step) instead of testing all of them on
+    every step of a campaign. Rebuilt when the list changes (tests replace or extend it)."""
+    snapshot = tuple(INVARIANTS)
+    if _WATCHING.get("of") != snapshot:
+        _WATCHING.clear()
+        _WATCHING["of"] = snapshot
+    key = (action, transition_ok)
+    found = _WATCHING.get(key)
+    if found is None:
+        found = _WATCHING[key] = tuple(
+            inv for inv in snapshot
+            if (transition_ok or not inv.transition) and (inv.actions is None or (action is not None and action in inv.actions)))
+    return found
 
 
 def by_id(id: str) -> Invariant:
@@ -664,6 +684,8 @@ class ProfitWindow:
         return shares * st.pool_value() // st.pool_total_shares if shares and st.pool_total_shares else 0
 
     def wealth(self, st: SystemState) -> dict[str, int]:
+        if not self.lp:
+            return st.wealth()  # the snapshot's memo: read, never written
         w = dict(st.wealth())
         for a in self.lp:
             w[a] = w.get(a, 0) + self.lp_value(st, a)
@@ -703,25 +725,27 @@ def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWi
     if state.price != before.price:  # the oracle moved: the window closes at `prev`, a new one opens here
         w = _opened(state, index, lp, closed_active=bool(before.active))
     else:
-        w = dataclasses.replace(before, last=index, lp=lp)
+        # one new window built from `before` (a campaign runs this on every step: no chain of copies)
         who = o.actor or ""
-        if o.reverted is None and o.action not in ("warp", "set_price") and state.is_account(who):
-            w = dataclasses.replace(w, active=w.active | {who})
-        if o.action == "rebalance" and o.reverted is None:
+        ok = o.reverted is None
+        active, entitled, gifts, added, added_by = before.active, before.entitled, before.gifts, before.added, before.added_by
+        if ok and o.action not in ("warp", "set_price") and who not in active and state.is_account(who):
+            active = active | {who}
+        if o.action == "rebalance" and ok:
             label = o.args["series"]
             ev = o.events_named("Rebalanced", label)
             notional = P.trade_notional(INT, ev[0]["baseAmount"] if ev else 0, prev.price)
-            fee = P.keeper_fee_entitled(INT, prev.series_state(label).params.keeper_fee, notional)
-            w = dataclasses.replace(w, entitled=_add(w.entitled, who, fee))
+            entitled = _add(entitled, who, P.keeper_fee_entitled(INT, prev.series_state(label).params.keeper_fee, notional))
         for token, name, args in o.events:
+            if name != "Transfer":
+                continue
             frm, to = args.get("from"), args.get("to")
-            if name == "Transfer" and to != frm and state.is_account(to or "") and (
-                    state.is_account(frm or "") or o.action == "faucet"):
-                w = dataclasses.replace(w, gifts=_add(w.gifts, to, state.token_value(token, args["amount"])))
+            if to != frm and state.is_account(to or "") and (state.is_account(frm or "") or o.action == "faucet"):
+                gifts = _add(gifts, to, state.token_value(token, args["amount"]))
         grew = state.pool_value() - prev.pool_value()
         if grew > 0:  # value someone put into the pool is on offer to everyone else
-            w = dataclasses.replace(w, added=w.added + grew, added_by=_add(w.added_by, who, grew))
-        if o.reverted is None and o.action in ("mint", "redeem", "mint_redeem"):
+            added, added_by = added + grew, _add(added_by, who, grew)
+        if ok and o.action in ("mint", "redeem", "mint_redeem"):
             # the rounding and fees a minter or redeemer pays stay in the series (SPEC: rounding against
             # the user, for the protocol): its other holders' tokens are worth more, a gift from the sender
             label = o.args["series"]
@@ -729,7 +753,10 @@ def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWi
             if rise > 0:
                 for holder, shares in state.series_state(label).balances:
                     if holder != who and state.is_account(holder):
-                        w = dataclasses.replace(w, gifts=_add(w.gifts, holder, shares * rise // WAD + 1))
+                        gifts = _add(gifts, holder, shares * rise // WAD + 1)
+        w = ProfitWindow(price=before.price, first=before.first, last=index, start=before.start, arbitrage=before.arbitrage,
+                         entitled=entitled, gifts=gifts, added=added, added_by=added_by, active=active, lp=lp,
+                         closed_active=before.closed_active)
     state.attach(_WINDOW, w)
     return w
 

@@ -164,7 +164,11 @@ class SystemState:
 
     def is_account(self, holder: str) -> bool:
         """An externally owned account (an actor, the deployer, the oracle keeper), not a contract."""
-        return holder not in CONTRACT_LABELS and holder != ZERO_ACCOUNT and not any(s.label == holder for s in self.series)
+        memo = self._memo()
+        contracts = memo.get("contracts")
+        if contracts is None:
+            contracts = memo["contracts"] = frozenset(CONTRACT_LABELS) | {ZERO_ACCOUNT} | {s.label for s in self.series}
+        return holder not in contracts
 
     def token_value(self, token: str, amount: int) -> int:
         """`amount` of QUOTE, BASE or a series' tokens in QUOTE at the oracle price, rounded down; a

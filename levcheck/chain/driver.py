@@ -192,8 +192,7 @@ class Chain:
 
     def read_raw(self) -> list[int]:
         if self.fast:
-            storage = self.evm.storage
-            return list(map(storage, self._addrs, self._slot_ids))
+            return list(map(self.evm.storage_reader(), self._addrs, self._slot_ids))
         out = []
         for var in self._vars:
             c = self.contracts[var.contract]
@@ -205,13 +204,13 @@ class Chain:
         (several outputs) or ("revert", error name), the shape `modelside.expected_views` states."""
         out: dict[str, object] = {}
         sender = self.addr["keeper1"] if "keeper1" in self.addr else self.addr["deployer"]
-        for name, to, data, f in self._views:
-            try:
-                vals = f.decode_values(self.evm.call_raw(sender, to, data), self._convert)
-            except Reverted as exc:
-                out[name] = ("revert", exc.error.name if exc.error.kind != "raw" else "<raw>")
+        results = self.evm.static_calls(sender, [(to, data) for _, to, data, _ in self._views])
+        for (name, _, _, f), (ok, raw) in zip(self._views, results):
+            if not ok:
+                err = self.evm.abis.decode_revert(raw)
+                out[name] = ("revert", err.name if err.kind != "raw" else "<raw>")
                 continue
-            vals = tuple(int(x) for x in vals)
+            vals = tuple(int(x) for x in f.decode_values(raw, self._convert))
             out[name] = vals[0] if len(vals) == 1 else vals
         return out
 

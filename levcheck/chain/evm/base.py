@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from eth_keys import keys
 from eth_utils import keccak, to_checksum_address
@@ -176,6 +176,14 @@ class EVM(ABC):
 
     def storage(self, address: str, slot: int) -> int:
         raise NotImplementedError(f"the {self.name} backend does not read raw storage")
+
+    def storage_reader(self) -> Callable[[str, int], int]:
+        """`storage` as one callable for a hot loop (a backend may hand out its native reader)."""
+        return self.storage
+
+    def static_calls(self, sender: str, calls: list[tuple[str, bytes]]) -> list[tuple[bool, bytes]]:
+        """Several view calls at the current block, leaving no trace: (ok, output or revert data) each."""
+        return [self._call(sender, to, data) for to, data in calls]
 
     def close(self) -> None:
         """Release what the backend holds (a node process, a connection)."""
