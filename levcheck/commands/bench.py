@@ -26,6 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "minute, and a projection for 16 and 64 cores")
     p.add_argument("--shard-examples", type=positive(int), default=40, help="examples per shard for --engine (default 40)")
     p.add_argument("--mutants", type=positive(int), default=4, help="mutants timed for --engine (default 4)")
+    p.add_argument("--against", metavar="REV",
+                   help="also compare throughput with git commit REV of this checkout in the same run: each tree's own "
+                        "campaigns, and the very same steps replayed on each tree's session, in alternated rounds (CPU-s)")
+    p.add_argument("--rounds", type=positive(int), default=5, help="alternated rounds for --against (default 5; the median is reported)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -34,6 +38,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     from levcheck.fuzz.mutants import MUTANTS
     from levcheck.chain.build import build_contracts
 
+    if args.against:
+        from .bench_against import resolve
+
+        resolve(args.against)  # a bad REV is an error before minutes of measuring
     out: dict = {}
     clean = run_fuzz(FuzzConfig(seed=args.seed, seconds=args.seconds, out_dir=None))
     out["throughput"] = {
@@ -78,6 +86,10 @@ def run(args: argparse.Namespace) -> ExitCode:
         out["toolchain"] = toolchain_figures(quiet=args.json)
     if args.engine:
         out["engine"] = engine_figures(args.seed, args.shard_examples, args.mutants, quiet=args.json)
+    if args.against:
+        from .bench_against import against_figures
+
+        out["against"] = against_figures(args.against, args.rounds, quiet=args.json)
     if args.json:
         print(json.dumps(out, indent=1))
     return ExitCode.PASS
