@@ -3,6 +3,7 @@ entries), and a small run through the CLI on a real 2-worker LocalCluster."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,50 @@ def test_identical_mutants_are_dropped_and_ids_are_stable() -> None:
     twice = {"contracts/B.sol": "contract B {\n    function f(uint a) external { if (a < 1) revert E(); if (a < 1) revert E(); }\n}\n"}
     ms2, dropped2 = generate(twice, slither=False)
     assert len({normalise(m.apply(twice[m.file])) for m in ms2}) == len(ms2)
+
+
+def test_no_mutant_is_obviously_broken_before_the_battery() -> None:
+    """Dropped before the battery, not counted invalid after an 18 s compile: a write to an immutable
+    removed (an immutable left unassigned does not compile), a payment redirected to a name the file
+    does not declare. Counted in: writes to mappings and lines with a trailing comment."""
+    src = {"contracts/C.sol": (
+        "contract C {\n"
+        "    address public immutable reserve;\n"
+        "    uint256 public constant K = 1;\n"
+        "    uint256 public held;\n"
+        "    mapping(address => uint256) public debtOf;\n"
+        "    constructor(address r) {\n"
+        "        reserve = r;\n"
+        "    }\n"
+        "    function f(address to, uint256 a) external {\n"
+        "        debtOf[to] += a; // a loan\n"
+        "        held = a;\n"
+        "        TokenTransfer.push(quote, msg.sender, a);\n"
+        "    }\n"
+        "}\n")}
+    ms, _ = generate(src, slither=False)
+    dropped = sorted(m.old.strip() for m in ms if m.operator == "lev-write-dropped")
+    assert dropped == ["debtOf[to] += a; // a loan", "held = a;"], dropped
+    assert sorted(m.new for m in ms if m.operator == "lev-payment-recipient") == ["address(this)", "reserve"]
+    # the bundled contracts: no immutable write dropped, no payment to an undeclared name
+    for m in generate(SOURCES, slither=False)[0]:
+        text = SOURCES[m.file]
+        if m.operator == "lev-write-dropped":
+            name = m.old.strip().split()[0].split("[")[0]
+            assert not re.search(rf"\bimmutable\b[^;\n]*\b{name};", text), m.summary
+        if m.operator == "lev-payment-recipient" and m.new in ("reserve", "pool"):
+            assert re.search(rf"\baddress\b[^;\n]*\b{m.new};", text), m.summary
+
+
+def test_mutant_ids_select_exactly_the_named_mutants() -> None:
+    """`--mutant ID` re-runs named survivors; an id that names no mutant (or several) is an error
+    before any battery runs (no engine is touched: engine=None)."""
+    from levcheck.errors import LevcheckError
+    from levcheck.mutate.run import run_mutation
+
+    for bad, why in (("zzzz", "--mutant zzzz: no generated mutant"), ("", "--mutant : \\d+ generated mutant")):
+        with pytest.raises(LevcheckError, match=why):
+            run_mutation(None, slither=False, ids=[bad])
 
 
 def test_triage_reports_stale_entries(tmp_path: Path) -> None:

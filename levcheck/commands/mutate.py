@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fuzz-examples", type=at_least(1), default=20, help="examples of each mutant's fuzz campaign (default 20)")
     p.add_argument("--fuzz-steps", type=at_least(1), default=10, help="rules per example of that campaign (default 10)")
     p.add_argument("--no-slither", action="store_true", help="only levcheck's spec-aware operators")
+    p.add_argument("--mutant", action="append", default=None, metavar="ID",
+                   help="run only this mutant (its id or a unique prefix, as the report prints it; repeatable)")
     p.add_argument("--scenarios", default=str(ROOT / "tests" / "scenarios"), help="regression scenarios (default tests/scenarios)")
     p.add_argument("--triage", default=str(ROOT / "mutation-triage.toml"), help="accepted equivalent survivors")
     p.add_argument("--workers", type=at_least(1), default=None, help="LocalCluster workers (default: all cores)")
@@ -48,7 +50,8 @@ def run(args: argparse.Namespace) -> ExitCode:
                   f"seed {args.seed}", file=sys.stderr, flush=True)
         run_ = run_mutation(engine, contracts=args.contracts, seed=args.seed, max_mutants=args.max_mutants, only=args.only,
                             fuzz_examples=args.fuzz_examples, fuzz_steps=args.fuzz_steps, scenarios=args.scenarios,
-                            triage=args.triage, slither=not args.no_slither, progress=progress)
+                            triage=args.triage, slither=not args.no_slither, progress=progress,
+                            ids=args.mutant)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = to_json(run_, ROOT)

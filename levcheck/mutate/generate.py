@@ -151,7 +151,7 @@ _FEE = re.compile(r"IReservePool\(reserve\)\.depositFee\((\w+)\)")
 # `if (isLong) quoteHeld += x; else baseHeld += x;` of a series' borrow and repay
 _DEBT = re.compile(r"\b\w*[lL]ong \? (\w*(?:quote|Quote|base|Base)\w*) : (\w*(?:quote|Quote|base|Base)\w*)\b")
 _DEBT_BRANCH = re.compile(r"if \(\w*[lL]ong\) (\w*(?:quote|Quote|base|Base)\w*)( [-+]?= [^;]+;\s*else )(\w*(?:quote|Quote|base|Base)\w*)")
-_WRITE = re.compile(r"^[ \t]*([A-Za-z_]\w*(?:\[[^\]\n]+\])*(?:\.\w+)?) (?:[-+*/]?=) [^;=]+;[ \t]*\n", re.M)
+_WRITE = re.compile(r"^[ \t]*([A-Za-z_]\w*(?:\[[^\]\n]+\])*(?:\.\w+)?) (?:[-+*/]?=) [^;=]+;[ \t]*(?://[^\n]*)?\n", re.M)
 _RECIPIENTS = ("msg.sender", "address(this)", "reserve", "pool")
 
 
@@ -173,12 +173,13 @@ def levcheck_mutants(sources: dict[str, str], file: str) -> list[Mutant]:
     for rx in (_GUARD, _REQUIRE):  # a guard removed
         for m in rx.finditer(text):
             add(m.start(), m.end(), "", "lev-guard-removed")
+    recipients = [to for to in _RECIPIENTS if "(" in to or "." in to or to in _addresses(text)]  # declared here
     for m in _KEEPER.finditer(text):  # the keeper's payment to someone else
-        for to in _RECIPIENTS:
+        for to in recipients:
             if to != m.group(1):
                 add(m.start(1), m.end(1), to, "lev-payment-recipient")
     for m in _PUSH.finditer(text):  # a payment out to the wrong address
-        for to in _RECIPIENTS:
+        for to in recipients:
             if to != m.group(2).strip():
                 add(m.start(2), m.end(2), to, "lev-payment-recipient")
     for m in _FEE.finditer(text):  # a fee that never reaches the reserve
@@ -196,16 +197,24 @@ def levcheck_mutants(sources: dict[str, str], file: str) -> list[Mutant]:
     return out
 
 
+# A contract-level declaration: exactly one indentation step, on one line (mappings included), not a
+# function, event, error... A deeper line is a statement: `        x = y;` is a write, not a declaration.
+_DECL = re.compile(r"^    (?!(?:function|event|error|modifier|constructor|struct|enum|using|return)\b)"
+                   r"([A-Za-z_][^;{}\n]*?) (\w+)(?: = [^;\n]+)?;", re.M)
+
+
 def _state_variables(text: str) -> set[str]:
-    """Names declared at contract level (one indentation step, not constant or immutable)."""
-    names = set()
-    for m in re.finditer(r"^    (?!function|event|error|modifier|constructor|struct|enum|using|//|/\*|\*)([^;(){}=]+?) (\w+)(?: = [^;]+)?;", text, re.M):
-        decl = m.group(1)
-        if "constant" in decl or "immutable" in decl:
-            continue
-        names.add(m.group(2))
+    """Names declared at contract level (one indentation step, not constant or immutable: an immutable
+    assigned outside the constructor, or left unassigned, does not compile)."""
+    names = {m.group(2) for m in _DECL.finditer(text) if not re.search(r"\b(?:constant|immutable)\b", m.group(1))}
     # minus the names a function also declares (parameters, returns, locals): those writes are not state
     decl = r"\b(?:u?int\d*|bool|address|bytes\d*|Trigger)(?: memory| storage| calldata)? (\w+)\s*[,);=]"
     inner = "\n".join(re.findall(r"^ {8,}[^\n]*|\bfunction\b[^{;]*|\breturns\b[^{;]*", text, re.M))
     locals_ = set(re.findall(decl, inner))
     return names - locals_
+
+
+def _addresses(text: str) -> set[str]:
+    """Names of the address-typed variables the file declares at contract level (a payment can be
+    redirected to them; to a name the file does not declare, the mutant would not compile)."""
+    return {m.group(2) for m in _DECL.finditer(text) if re.match(r"address\b(?! *=>)", m.group(1))}

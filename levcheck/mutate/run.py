@@ -79,7 +79,7 @@ def run_mutation(engine, *, contracts: str = "contracts", seed: int = 0, max_mut
                  only: list[str] | None = None, fuzz_examples: int = 20, fuzz_steps: int | None = 10,
                  scenarios: str | Path = ROOT / "tests" / "scenarios", triage: str | Path = ROOT / triage_mod.DEFAULT,
                  slither_triage: str | Path | None = ROOT / "slither-triage.toml", slither: bool = True,
-                 stages: tuple[str, ...] = STAGES, progress=None) -> MutationRun:
+                 stages: tuple[str, ...] = STAGES, progress=None, ids: list[str] | None = None) -> MutationRun:
     t0 = time.perf_counter()
     sources = collect_sources(contracts)
     mutants, dropped = generate(sources, only, slither=slither)
@@ -88,6 +88,15 @@ def run_mutation(engine, *, contracts: str = "contracts", seed: int = 0, max_mut
     if not mutants:
         raise LevcheckError(f"{contracts}: no mutant generated: nothing to score")
     sample = sorted(mutants, key=lambda m: m.id)
+    if ids:  # re-run named mutants (a survivor after a stronger check): each id (or prefix) must name exactly one
+        chosen = []
+        for i in ids:
+            hit = [m for m in sample if m.id.startswith(i)]
+            if len(hit) != 1:
+                raise LevcheckError(f"--mutant {i}: {'no' if not hit else len(hit)} generated mutant(s) with that id"
+                                    + ("" if slither else " (without --no-slither, slither-mutate's are generated too)"))
+            chosen += hit
+        sample = list(dict.fromkeys(chosen))
     random.Random(seed).shuffle(sample)
     if max_mutants is not None:
         sample = sample[:max_mutants]
