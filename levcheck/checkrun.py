@@ -186,6 +186,7 @@ def stage_analyze(ctx: Context) -> StageResult:
 def stage_prove(ctx: Context) -> StageResult:
     from levcheck.proofs.core import Status as ProofStatus
     from levcheck.proofs.registry import iter_proofs
+    from .report.foundry import export_beside
     from levcheck.specs.params import params_or_bundled
 
     params = params_or_bundled(ctx.config.params)
@@ -205,6 +206,7 @@ def stage_prove(ctx: Context) -> StageResult:
                           artifact=r.scenario_file))
         if r.scenario_file:
             ctx.scenario_files.append(r.scenario_file)
+            _emit(ctx, export_beside(r.scenario_file, ctx.built(), ctx.config.contracts))  # its Foundry test beside it
     total = sum(c.seconds for c in cases)
     return StageResult("prove", stage_status(cases), cases=cases,
                        message=f"{sum(c.status is Status.PASS for c in cases)}/{len(cases)} proved",
@@ -217,6 +219,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
     it watches with its premise true: `FuzzResult.exercised`); exercised 0 times it is skipped as "not
     exercised", never passed. Bounded by examples; time is a guard."""
     from levcheck.fuzz.api import PROFILES, FuzzConfig, run_fuzz
+    from .report.foundry import export_beside
     from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
 
@@ -241,6 +244,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
     scenario = _rel(res.scenario_path) if res.scenario_path else None
     if scenario:
         ctx.scenario_files.append(scenario)
+        _emit(ctx, export_beside(res.scenario_path, ctx.built(), ctx.config.contracts))  # its Foundry test beside it
     cases = []
     for inv in INVARIANTS:
         n = res.exercised.get(inv.id, 0)
