@@ -117,6 +117,10 @@ class Recorder:
     started: float = 0.0
     deadline: float | None = None  # perf_counter time after which rules do nothing (time-bounded runs)
     coverage: dict[tuple[str, str], int] = field(default_factory=dict)  # (action, "ok" | error) -> count
+    # opt-in (`FuzzConfig.record_examples`): the steps of every generated example, for the traced
+    # coverage replay (`levcheck.chain.coverage`); shrinking replays are not recorded
+    record: bool = False
+    executed: list[list[Step]] = field(default_factory=list)
     edges: dict[tuple[str, str], int] = field(default_factory=dict)  # (SPEC comparison, side) -> steps (specs/edges.py)
 
 
@@ -163,6 +167,8 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             # Views are read every VIEWS_EVERY-th step (they cost two steps' worth); once more at the end
             # of each example, so that a shrunk example of any length still shows a wrong view.
             last = getattr(self, "last", None)  # None too for an example the campaign cut before it started
+            if recorder.record and self.steps and (recorder.failing_steps is None or recorder.steps_to_first_failure == recorder.steps_total):
+                recorder.executed.append(list(self.steps))
             if last is not None and len(self.steps) % self.s.views_every != 1:
                 diffs = self.s.views_now()
                 if diffs:
@@ -301,7 +307,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     self.run(Step.of("remove_liquidity", who, shares=max(have * d.fraction() // BPS, 1)))
                     continue
                 base = d.amount()
-                quote = base * p.reserve_quote // max(p.reserve_base, 1) + d.int(2) if d.flag() else d.amount()
+                quote = min(base * p.reserve_quote // max(p.reserve_base, 1) + d.int(2), 2**205) if d.flag() else d.amount()
                 self.run(*self.funded(who, "BASE", base), *self.funded(who, "QUOTE", quote),
                          Step.of("add_liquidity", who, base=base, quote=quote, min_shares=d.int(2)))
 
@@ -366,10 +372,11 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             live = self.live()
             self.run(Step.of("rebalance", KEEPER, series=series if series in live or not live else live[0]))
 
-        def floor_edge(self, off: int) -> None:
+        def floor_edge(self, off: int, into: str | None = None) -> None:
             """Reserve equity exactly at the floor plus `off` (QUOTE wei): from below, an injection of
             exactly the difference (equity moves by it, the floor does not); from above, first a price
-            at which the floor binds, or a mint large enough to raise the floor past the equity."""
+            at which the floor binds, or a mint (into `into`, default a long) large enough to raise the
+            floor past the equity."""
             st = self.s.prev_state
             if E.floor_gap(st) >= 0:
                 for k in (50, 70, 130, 200, 300):
@@ -379,14 +386,16 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 else:
                     mp = self.s.params
                     if mp.floor_bps > 0:
-                        lng = next((x for x in series_labels if self.m.series[x].p.is_long), series_labels[0])
+                        lng = into or next((x for x in series_labels if self.m.series[x].p.is_long), series_labels[0])
                         q = E.floor_gap(st) * BPS // mp.floor_bps * 12 // 10 + WAD
-                        # BASE cheapened in the pool first so that the mint's buy fills within its cap
-                        self.run(self.swap_step(True, 200), *self.funded("alice", "QUOTE", q),
-                                 Step.of("mint", "alice", series=lng, quote_in=q))
-                        arb = self.arb_step()
-                        if arb is not None:
-                            self.run(arb)
+                        # the pool at the oracle, then BASE cheapened in it so that the mint's buy fills within its cap
+                        for first in (True, False):
+                            arb = self.arb_step()
+                            if arb is not None:
+                                self.run(arb)
+                            if first:
+                                self.run(self.swap_step(True, 200), *self.funded("alice", "QUOTE", q),
+                                         Step.of("mint", "alice", series=lng, quote_in=q))
             gap = E.floor_gap(self.s.prev_state)
             if gap < 0 and off - gap > 0:
                 self.run(Step.of("inject", "carol", base=0, quote=off - gap))
@@ -494,9 +503,13 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             is refused BelowFloor, the ripcord must still run."""
             if not self.ensure_live(series):
                 return
-            p = self.m.series[series].p
+            # the floor is pushed up by a series of the other direction: the move that takes this one
+            # past its ripcord raises that one's value (and the floor with it)
+            p, long = self.m.series[series].p, self.m.series[series].p.is_long
+            other = next((x for x in series_labels if self.m.series[x].p.is_long != long), series)
+            self.floor_edge(-1, into=other)
             self.price_to(series, p.ripcord_lev + (p.ripcord_lev - p.max_lev) // 2)
-            self.floor_edge(-1)
+            self.floor_edge(-1, into=other)
             self.run(Step.of("rebalance", KEEPER, series=series), Step.of("ripcord", KEEPER, series=series))
 
         def empty_pool(self, d: Draw) -> None:

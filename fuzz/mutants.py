@@ -7,13 +7,12 @@ a contract refactor cannot silently turn a quality test into a no-op.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from levcheck.chain.build import ROOT
-from levcheck.specs.arith import WAD
 from levcheck.specs.params import BUNDLED, MarketParams
+from levcheck.specs.portfolio import TIGHT_FLOOR  # noqa: F401  (the floor-binding market; defined with the portfolio)
 
 LT = "contracts/LeveragedToken.sol"
 RP = "contracts/ReservePool.sol"
@@ -38,20 +37,6 @@ class Mutant:
             raise MutantError(f"{self.name}: anchor not found in {self.path}: {self.old!r}")
         return {self.path: text.replace(self.old, self.new, 1)}
 
-
-# A market whose reserve floor can bind. With the bundled set (3x series, 10% floor) a series can only
-# borrow what the reserve holds idle, so its value stays near half the reserve's equity and the floor
-# never binds in a reachable state (see notes/issue-4.md). Here: 1.5x series (value up to twice the
-# loan), a reserve of 100k QUOTE, a 100% floor, and a pool deep enough for 200k mints.
-_LEV15 = dict(target_lev=15 * WAD // 10, min_lev=12 * WAD // 10, max_lev=18 * WAD // 10, ripcord_lev=25 * WAD // 10)
-TIGHT_FLOOR = dataclasses.replace(
-    BUNDLED,
-    floor_bps=10_000,
-    pool_base=100_000 * WAD,
-    reserve_base=10 * WAD,
-    reserve_quote=100_000 * WAD,
-    series=(dataclasses.replace(BUNDLED.series[0], **_LEV15), dataclasses.replace(BUNDLED.series[1], **_LEV15)),
-)
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(

@@ -22,7 +22,9 @@ every worker it lands on fails the campaign with an error (Dask's KilledWorker a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import json
 import os
 import socket
 import time
@@ -33,9 +35,10 @@ from typing import Callable
 
 from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.errors import LevcheckError
+from levcheck.specs.params import MarketParams
 from levcheck.specs.scenario import dump
 
-from .api import PROFILES, FuzzConfig, FuzzResult, check_budget, run_fuzz
+from .api import PROFILES, FuzzConfig, FuzzResult, ProgressInfo, check_budget, run_fuzz
 from .engine import Engine, LostWorker
 
 
@@ -142,6 +145,42 @@ def run_one_shard(task: ShardTask, artifacts: Artifacts | None = None) -> ShardR
                        shard_reproduce(task.campaign_seed, task.shard, task.examples, task.config))
 
 
+class ShardProgress:
+    """A shard's `FuzzConfig.progress` on a worker: the campaign's ProgressInfo as a scheduler event
+    (Worker.log_event: batched, fire-and-forget, never waits in the campaign's loop), at most once a
+    second of the campaign's own clock (no clock read of its own) and at the end. The client sums
+    them (`_run_tasks`' `on_progress`). Off a worker it does nothing."""
+
+    def __init__(self, topic: str, shard: int, every: float = 1.0) -> None:
+        self.topic, self.shard, self.every, self.last = topic, shard, every, float("-inf")
+
+    def __call__(self, info: ProgressInfo) -> None:
+        if not info.done and info.elapsed - self.last < self.every:
+            return
+        self.last = info.elapsed
+        try:
+            from distributed import get_worker
+
+            worker = get_worker()
+        except (ImportError, ValueError):
+            return
+        worker.log_event(self.topic, {"shard": self.shard, **dataclasses.asdict(info)})
+
+
+def _summing(tasks: list[ShardTask], on_progress: Callable[[ProgressInfo], None]) -> Callable[[int, ProgressInfo], None]:
+    """`merge(shard, info)`: keeps each task's latest progress and hands `on_progress` their sum."""
+    seed, total, guard, t0 = tasks[0].campaign_seed, sum(t.examples for t in tasks), tasks[0].config.seconds, time.perf_counter()
+    latest: dict[int, ProgressInfo] = {}
+
+    def merge(shard: int, info: ProgressInfo) -> None:
+        latest[shard] = info
+        infos = list(latest.values())
+        on_progress(ProgressInfo(seed, sum(i.examples for i in infos), total, sum(i.steps for i in infos),
+                                 time.perf_counter() - t0, guard, any(i.shrinking for i in infos)))
+
+    return merge
+
+
 def _task_key(run_id: str, shard: int) -> str:
     return f"levcheck-shard-{run_id}-{shard}"
 
@@ -151,10 +190,13 @@ def _shard_of(key: str) -> int:
 
 
 def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None,
-                on_shard: Callable[[ShardResult, int, int], None] | None = None) -> ShardedResult:
+                on_shard: Callable[[ShardResult, int, int], None] | None = None,
+                on_progress: Callable[[ProgressInfo], None] | None = None) -> ShardedResult:
     """Run `config`'s campaign as `workers` shards on `engine` (in this process, one after another,
     when there is no engine), minimise the first failure and merge; see the module docstring.
-    `on_shard(shard, done, total)` is called as each shard finishes, in completion order."""
+    `on_shard(shard, done, total)` is called as each shard finishes, in completion order;
+    `on_progress(info)` with the shards' summed progress while they run (on an engine: about once a
+    second per shard, from the client's event loop thread)."""
     if workers < 1:
         raise LevcheckError(f"--workers must be at least 1, got {workers}")
     prof = PROFILES[config.profile]
@@ -168,6 +210,32 @@ def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None,
     base = dataclasses.replace(config, artifacts=None, sources=None, examples=total, progress=None)
     tasks = [ShardTask(config.seed, k, shard_examples(total, workers, k), base) for k in range(workers)]
     t0 = time.perf_counter()
+    shards, lost = _run_tasks(tasks, artifacts, engine, on_shard, on_progress)
+    seconds = time.perf_counter() - t0
+    return _merge(config, artifacts, shards, lost, seconds, engine)
+
+
+def _run_tasks(tasks: list[ShardTask], artifacts: Artifacts, engine: Engine | None,
+               on_shard: Callable[[ShardResult, int, int], None] | None,
+               on_progress: Callable[[ProgressInfo], None] | None = None) -> tuple[list[ShardResult], list[LostWorker]]:
+    """Every task on the engine (here, one after another, without one); the results in task order.
+    `on_progress` gets the tasks' summed progress: on an engine each task reports through the
+    scheduler's event stream (ShardProgress) and the client's handler sums them; here, directly."""
+    if on_progress is not None:
+        merge = _summing(tasks, on_progress)
+        if engine is None:
+            tasks = [dataclasses.replace(t, config=dataclasses.replace(t.config, progress=functools.partial(merge, t.shard)))
+                     for t in tasks]
+            return _run_tasks(tasks, artifacts, engine, on_shard)
+        topic = f"levcheck-progress-{uuid.uuid4().hex[:12]}"
+        tasks = [dataclasses.replace(t, config=dataclasses.replace(t.config, progress=ShardProgress(topic, t.shard)))
+                 for t in tasks]
+        names = [f.name for f in dataclasses.fields(ProgressInfo)]  # the event also carries the scheduler's "worker"
+        engine.client.subscribe_topic(topic, lambda ev: merge(ev[1]["shard"], ProgressInfo(**{k: ev[1][k] for k in names})))
+        try:
+            return _run_tasks(tasks, artifacts, engine, on_shard)
+        finally:
+            engine.client.unsubscribe_topic(topic)
     lost: list[LostWorker] = []
     if engine is None:
         shards = []
@@ -194,36 +262,14 @@ def run_sharded(config: FuzzConfig, workers: int, engine: Engine | None = None,
             raise
         lost = engine.lost(set(keys))
         del futures, art
-    seconds = time.perf_counter() - t0
-    return _merge(config, artifacts, shards, lost, seconds, engine)
+    return shards, lost
 
 
 def _merge(config: FuzzConfig, artifacts: Artifacts, shards: list[ShardResult], lost: list[LostWorker],
            seconds: float, engine: Engine | None) -> ShardedResult:
     shards = sorted(shards, key=lambda s: s.shard)
-    results = [s.result for s in shards]
     failing = next((s for s in shards if s.result.failed), None)
-    merged = FuzzResult(
-        seed=config.seed,
-        profile=config.profile,
-        status="failed" if failing else "passed",
-        examples=sum(r.examples for r in results),
-        steps=sum(r.steps for r in results),
-        seconds=seconds,
-        cpu_seconds=sum(r.cpu_seconds for r in results),
-        batches=sum(r.batches for r in results),
-        cut_by_time=any(r.cut_by_time for r in results),
-        steps_per_example=results[0].steps_per_example,
-    )
-    # Every count dict of FuzzResult (coverage, and any per-invariant counts) is summed key by key.
-    for f in dataclasses.fields(FuzzResult):
-        values = [getattr(r, f.name) for r in results]
-        if values and all(isinstance(v, dict) for v in values) and all(isinstance(n, int) for v in values for n in v.values()):
-            total: dict = {}
-            for v in values:
-                for k, n in v.items():
-                    total[k] = total.get(k, 0) + n
-            setattr(merged, f.name, total)
+    merged = _summed(config, [s.result for s in shards], seconds, failing is not None)
     out = ShardedResult(config.seed, config.profile, len(shards), shards, merged, lost,
                         engine="in-process" if engine is None else engine.address,
                         startup_seconds=0.0 if engine is None else engine.startup_seconds)
@@ -235,20 +281,131 @@ def _merge(config: FuzzConfig, artifacts: Artifacts, shards: list[ShardResult], 
     return out
 
 
-def _minimise(config: FuzzConfig, artifacts: Artifacts, failing: ShardResult, out: ShardedResult) -> None:
-    """Re-run the failing shard here, up to its failing example, with both shrinkers; write the scenario."""
+def _summed(config: FuzzConfig, results: list[FuzzResult], seconds: float, failed: bool) -> FuzzResult:
+    merged = FuzzResult(
+        seed=config.seed,
+        profile=config.profile,
+        status="failed" if failed else "passed",
+        examples=sum(r.examples for r in results),
+        steps=sum(r.steps for r in results),
+        seconds=seconds,
+        cpu_seconds=sum(r.cpu_seconds for r in results),
+        batches=sum(r.batches for r in results),
+        cut_by_time=any(r.cut_by_time for r in results),
+        steps_per_example=results[0].steps_per_example,
+        views_read=sum(r.views_read for r in results),
+    )
+    # Every count dict of FuzzResult (coverage, and any per-invariant counts) is summed key by key.
+    for f in dataclasses.fields(FuzzResult):
+        values = [getattr(r, f.name) for r in results]
+        if values and all(isinstance(v, dict) for v in values) and all(isinstance(n, int) for v in values for n in v.values()):
+            total: dict = {}
+            for v in values:
+                for k, n in v.items():
+                    total[k] = total.get(k, 0) + n
+            setattr(merged, f.name, total)
+    return merged
+
+
+def _minimise(config: FuzzConfig, artifacts: Artifacts, failing: ShardResult, out: "ShardedResult | PortfolioResult",
+              label: str | None = None) -> None:
+    """Re-run the failing shard here, up to its failing example, with both shrinkers; write the scenario.
+    `config` is the failing shard's campaign (its parameter set); `label` names the portfolio set."""
     cfg = dataclasses.replace(config, seed=failing.seed, examples=failing.result.examples, shrink=True, out_dir=None,
                               artifacts=artifacts, seconds=None)
     again = run_fuzz(cfg)
     src = again if again.failed else failing.result
+    what = f"shard {failing.shard}" if label is None else f"parameter set {label}"
     if not again.failed:  # the shard must replay in-process; say so loudly, keep the unshrunk failure
-        out.notes.append(f"shard {failing.shard} did not fail again in-process with the same seed: nondeterminism; "
+        out.notes.append(f"{what} did not fail again in-process with the same seed: nondeterminism; "
                          "the scenario is the unshrunk failure from the worker")
     m = out.merged
     m.scenario, m.replay = src.scenario, src.replay
     m.notes.extend(src.notes)
     if m.scenario is not None:
-        m.scenario = dataclasses.replace(m.scenario, origin=f"levcheck fuzz --seed {config.seed} --shard {failing.shard}",
-                                         description="shrunk counterexample from a sharded levcheck fuzz")
+        origin = f"levcheck fuzz --seed {config.seed} --shard {failing.shard}" if label is None else failing.reproduce
+        m.scenario = dataclasses.replace(m.scenario, origin=origin,
+                                         description=f"shrunk counterexample from a sharded levcheck fuzz ({what})")
         if config.out_dir is not None:
-            m.scenario_path = dump(m.scenario, Path(config.out_dir) / f"failure-seed{config.seed}-shard{failing.shard}.json")
+            name = f"shard{failing.shard}" if label is None else label
+            m.scenario_path = dump(m.scenario, Path(config.out_dir) / f"failure-seed{out.seed}-{name}.json")
+
+
+# ------------------------------------------------------------------------------------ parameter portfolio
+
+
+@dataclass
+class PortfolioUnit:
+    """One parameter set of a portfolio campaign: a shard whose campaign runs on its own market."""
+
+    name: str
+    params: MarketParams
+    shard: ShardResult
+    params_file: Path | None = None  # written for `--params`, so `reproduce` runs the set alone
+
+    @property
+    def reproduce(self) -> str:
+        return self.shard.reproduce
+
+
+@dataclass
+class PortfolioResult:
+    seed: int
+    profile: str
+    units: list[PortfolioUnit]
+    merged: FuzzResult  # every set's counts summed; scenario/replay: the first failing set's, minimised
+    lost: list[LostWorker] = field(default_factory=list)
+    failing_set: str | None = None
+    engine: str = "in-process"
+    startup_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.merged.failed
+
+
+def run_portfolio(config: FuzzConfig, sets: list[tuple[str, MarketParams]], engine: Engine | None = None,
+                  params_dir: Path | None = None,
+                  on_shard: Callable[[ShardResult, int, int], None] | None = None,
+                  on_progress: Callable[[ProgressInfo], None] | None = None) -> PortfolioResult:
+    """`config`'s campaign over several parameter sets: set i is unit i, a campaign of seed
+    `shard_seed(seed, i)` (set 0 keeps the seed) on its own market with its share of the examples
+    (`shard_examples`), run as shards on `engine`. The first failing set (lowest index) is minimised
+    with its own parameters; its scenario carries them. Each set's parameters are written to
+    `params_dir` (if given) so that its printed `reproduce` runs it alone with `levcheck fuzz --params`."""
+    prof = PROFILES[config.profile]
+    check_budget(config)
+    total = config.examples if config.examples is not None else prof.examples
+    if total < len(sets):
+        raise LevcheckError(f"{total} example(s) cannot cover {len(sets)} parameter sets: every set needs at least one "
+                            "(raise --fuzz-examples)")
+    artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
+    base = dataclasses.replace(config, artifacts=None, sources=None, progress=None)
+    tasks = [ShardTask(config.seed, i, shard_examples(total, len(sets), i), dataclasses.replace(base, params=p))
+             for i, (_, p) in enumerate(sets)]
+    t0 = time.perf_counter()
+    shards, lost = _run_tasks(tasks, artifacts, engine, on_shard, on_progress)
+    shards = sorted(shards, key=lambda s: s.shard)
+    units = []
+    for (name, params), sh in zip(sets, shards):
+        pfile = None
+        if params_dir is not None:
+            pfile = Path(params_dir) / f"{name}.json"
+            pfile.parent.mkdir(parents=True, exist_ok=True)
+            pfile.write_text(json.dumps(params.to_dict(), indent=1) + "\n")
+        steps = "" if config.steps_per_example in (None, prof.steps_per_example) else f" --steps {config.steps_per_example}"
+        sh.reproduce = (f"levcheck fuzz --seed {sh.seed} --profile {config.profile} --examples {sh.result.examples}{steps}"
+                        + (f" --params {pfile}" if pfile else "" if name == "bundled" else f" (parameters of set {name})"))
+        units.append(PortfolioUnit(name, params, sh, pfile))
+    failing = next((u for u in units if u.shard.result.failed), None)
+    merged = _summed(config, [u.shard.result for u in units], time.perf_counter() - t0, failing is not None)
+    out = PortfolioResult(config.seed, config.profile, units, merged, lost,
+                          engine="in-process" if engine is None else engine.address,
+                          startup_seconds=0.0 if engine is None else engine.startup_seconds)
+    if failing is not None:
+        out.failing_set = failing.name
+        merged.steps_to_failure = failing.shard.result.steps_to_failure
+        merged.seconds_to_failure = failing.shard.result.seconds_to_failure
+        _minimise(dataclasses.replace(config, params=failing.params), artifacts, failing.shard, out, label=failing.name)
+    return out

@@ -131,9 +131,34 @@ def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | No
                 "| --- | --- | ---: | --- |"]
         for st, c in counted:
             out.append(f"| {c.id} | {verdict[c.status]} | {c.details['exercised']} | {str(c.details.get('premise', '')).replace('|', '/')} |")
-    infos = [(st.name, st.info) for st in summary.stages if st.info]
+    out += _portfolio_tables(summary)
+    infos = [(st.name, {k: v for k, v in st.info.items() if k not in _TABLES}) for st in summary.stages if st.info]
     if infos:
         out += ["", "## Figures", ""]
         for name, info in infos:
             out.append(f"- {name}: " + ", ".join(f"{k} = {v}" for k, v in info.items()))
     path.write_text("\n".join(out) + "\n")
+
+
+_TABLES = ("portfolio", "comparisons", "comparison gaps")  # fuzz info keys rendered as tables, not figures
+
+
+def _portfolio_tables(summary: CheckSummary) -> list[str]:
+    """The fuzz stage's parameter sets, and every SPEC comparison's count per side: a side never reached
+    is listed as a gap (not exercised, not passed); equality never reached is said too."""
+    out: list[str] = []
+    for st in summary.stages:
+        sets, table, gaps = st.info.get("portfolio"), st.info.get("comparisons"), st.info.get("comparison gaps", {})
+        if sets:
+            out += ["", "## Parameter sets (fuzz)", "", "| set | status | examples | steps | CPU s | reproduce |",
+                    "| --- | --- | ---: | ---: | ---: | --- |"]
+            out += [f"| {u['set']} | {u['status']} | {u['examples']} | {u['steps']} | {u['cpu_seconds']} | `{u['reproduce']}` |"
+                    for u in sets]
+        if table:
+            out += ["", "## SPEC comparisons reached (fuzz)", "", "| comparison | below | equal | above | |",
+                    "| --- | ---: | ---: | ---: | --- |"]
+            for cid, n in table.items():
+                note = gaps.get(cid, "both sides and equality")
+                flag = "**gap**: " if note.startswith("never") else ""
+                out.append(f"| {cid} | {n['below']} | {n['equal']} | {n['above']} | {flag}{note} |")
+    return out
