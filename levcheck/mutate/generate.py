@@ -204,9 +204,10 @@ _DECL = re.compile(r"^    (?!(?:function|event|error|modifier|constructor|struct
 
 
 def _state_variables(text: str) -> set[str]:
-    """Names declared at contract level (one indentation step, not constant or immutable: an immutable
-    assigned outside the constructor, or left unassigned, does not compile)."""
-    names = {m.group(2) for m in _DECL.finditer(text) if not re.search(r"\b(?:constant|immutable)\b", m.group(1))}
+    """Names declared at contract level (one indentation step), constants excepted. Immutables count:
+    since solc 0.8.21 one left unassigned compiles (as zero), so dropping its constructor write is a
+    mutant that runs (a series with no keeper fee, a zero fallback interval...)."""
+    names = {m.group(2) for m in _DECL.finditer(text) if not re.search(r"\bconstant\b", m.group(1))}
     # minus the names a function also declares (parameters, returns, locals): those writes are not state
     decl = r"\b(?:u?int\d*|bool|address|bytes\d*|Trigger)(?: memory| storage| calldata)? (\w+)\s*[,);=]"
     inner = "\n".join(re.findall(r"^ {8,}[^\n]*|\bfunction\b[^{;]*|\breturns\b[^{;]*", text, re.M))
