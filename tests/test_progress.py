@@ -40,7 +40,7 @@ def test_describe_names_examples_budget_steps_rate_time_guard_and_seed():
     assert describe(info(120, 41_234, 28.5)) == \
         "seed 7, 120/300 examples, 41,234 steps, 1,447 steps/s, 28.5s of 180s guard"
     assert describe(ProgressInfo(3, 5, None, 10, 2.0, None), "shard 1") == \
-        "shard 1 seed 3, 5 examples, 10 steps, 5 steps/s, 2.0s"
+        "shard 1, seed 3, 5 examples, 10 steps, 5 steps/s, 2.0s"
     assert describe(info(310, 50_000, 60.0, shrinking=True)) == \
         "seed 7, shrinking a failure: 310 examples run, 50,000 steps, 60.0s of 180s guard"
 
@@ -90,8 +90,8 @@ def test_plain_mode_prints_the_first_update_then_at_most_one_line_every_ten_seco
     report(info(22, 2_200, 22.0, done=True))  # the end is not forced in a log: the result lines follow
     lines = out.getvalue().splitlines()
     assert "\r" not in out.getvalue()
-    assert [ln.split(", ")[1] for ln in lines] == ["0/300 examples", "10/300 examples", "21/300 examples"]
-    assert lines[0] == "levcheck check: fuzz seed 7, 0/300 examples, 0 steps, 0 steps/s, 0.0s of 180s guard"
+    assert [ln.split(", ")[2] for ln in lines] == ["0/300 examples", "10/300 examples", "21/300 examples"]
+    assert lines[0] == "levcheck check: fuzz, seed 7, 0/300 examples, 0 steps, 0 steps/s, 0.0s of 180s guard"
 
 
 def test_no_progress_gives_no_callback_and_ci_is_never_live():
@@ -109,7 +109,7 @@ def test_check_stage_lines_carry_the_campaign_progress_and_finish_cleanly():
     p = Progress(out, live=True, clock=clock)
     p.start("fuzz")  # the spinner thread draws the stage, with the campaign's text in it
     p.for_fuzz("fuzz")(info(5, 500, 2.0))
-    assert p.detail == "fuzz seed 7, 5/300 examples, 500 steps, 250 steps/s, 2.0s of 180s guard"
+    assert p.detail == "seed 7, 5/300 examples, 500 steps, 250 steps/s, 180s guard"  # the spinner has the clock
     p.finish(StageResult("fuzz", Status.PASS, seconds=2.0, message="seed 7: 5 examples"))
     assert out.getvalue().endswith("levcheck check: fuzz     PASS        2.0s  seed 7: 5 examples\n")
     plain = io.StringIO()
@@ -211,3 +211,44 @@ def test_levcheck_fuzz_prints_forge_lines_the_table_and_progress_on_stderr(extra
     assert any(ln.startswith("Suite result: ok. ") and "(3 examples, " in ln for ln in out.splitlines())
     assert "action " in out and "reverts by error" in out and "\ntotal " in out
     assert " examples, " not in out.splitlines()[0] and "/3 examples" not in out  # progress never on stdout
+
+
+def test_sharded_runs_report_each_shard_as_it_finishes_and_the_workers_summed_progress():
+    from levcheck.fuzz.engine import open_engine
+    from levcheck.fuzz.shards import run_sharded
+
+    cfg = FuzzConfig(seed=1, examples=4, steps_per_example=5, out_dir=None)
+    done: list[tuple[int, int, int]] = []
+    seen: list[ProgressInfo] = []
+    here = run_sharded(cfg, 2, None, on_shard=lambda s, k, n: done.append((s.shard, k, n)), on_progress=seen.append)
+    assert done == [(0, 1, 2), (1, 2, 2)]  # no engine: one after another, in order
+    assert (seen[-1].examples, seen[-1].steps, seen[-1].budget) == (4, here.merged.steps, 4)  # summed over the shards
+    seen.clear()
+    done.clear()
+    with open_engine(2) as engine:
+        res = run_sharded(cfg, 2, engine, on_shard=lambda s, k, n: done.append((s.shard, k, n)), on_progress=seen.append)
+    assert sorted(s for s, _, _ in done) == [0, 1] and [k for _, k, _ in done] == [1, 2]
+    # every shard sends its first example's figures at once: the client heard from the workers
+    assert seen and all(i.budget == 4 and i.seed == 1 and i.examples <= 4 for i in seen)
+    assert (res.merged.steps, res.merged.coverage) == (here.merged.steps, here.merged.coverage)  # progress changed nothing
+    out = io.StringIO()
+    Progress(out, prog="levcheck fuzz", live=False).shard_done(res.shards[1], 2, 2)
+    r = res.shards[1].result
+    assert out.getvalue() == (f"levcheck fuzz: [2/2] shard 1 done: passed, {r.examples:,} examples, {r.steps:,} steps "
+                              f"in {r.seconds:.1f}s on {res.shards[1].worker}\n")
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_check_prints_the_fuzz_results_and_progress_on_stderr_and_keeps_json_on_stdout(quiet, capsys, tmp_path):
+    from levcheck.specs.params import BUNDLED
+
+    params = tmp_path / "params.json"  # one parameter set: the campaign runs here, no engine to start
+    params.write_text(json.dumps(BUNDLED.to_dict()))
+    code = main(["check", "--only", "fuzz", "--fuzz-examples", "2", "--seed", "1", "--out", str(tmp_path / "out"),
+                 "--params", str(params), "--json", *(["--no-progress"] if quiet else [])])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["status"] == "pass"
+    assert any(ln.startswith("Suite result: ok. ") and "(2 examples, " in ln for ln in err.splitlines())
+    assert f"[PASS] {AGREEMENT} (exercised " in err and "reverts by error" in err
+    progress = [ln for ln in err.splitlines() if ln.startswith("levcheck check: fuzz, seed 1, ")]
+    assert progress == [] if quiet else progress[0].startswith("levcheck check: fuzz, seed 1, 0/2 examples, 0 steps")

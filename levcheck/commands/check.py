@@ -8,6 +8,7 @@ from pathlib import Path
 from ..checkrun import STAGES, CheckConfig, run_check
 from ..chain.build import ROOT
 from ..exitcodes import ExitCode
+from ..report.progress import Progress
 from .argtypes import seconds_or_more
 
 NAME = "check"
@@ -29,6 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenarios", help="folder of regression scenarios, sub-folders included (default: tests/scenarios)")
     p.add_argument("--config", default=str(ROOT / "pyproject.toml"), help="file with the [tool.levcheck] defaults (default: the repo's pyproject.toml)")
     p.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
+    p.add_argument("--no-progress", "--quiet", dest="progress", action="store_false",
+                   help="no live progress of the fuzz campaign on stderr (the stage lines stay)")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         cfg.only = tuple(args.only)
     if args.skip:
         cfg.skip = tuple(args.skip)
-    summary = run_check(cfg)
+    summary = run_check(cfg, Progress(fuzz=args.progress))
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))
     else:

@@ -115,7 +115,8 @@ def _run_sharded(args: argparse.Namespace, cfg, progress) -> ExitCode:
         if not args.json:
             print(f"levcheck fuzz: {workers} shard(s) on {engine.address} ({engine.workers} worker(s), "
                   f"up in {engine.startup_seconds:.1f}s)", flush=True)
-        sharded = run_sharded(cfg, workers, engine, on_shard=progress.shard_done if args.progress else None)
+        sharded = run_sharded(cfg, workers, engine, on_shard=progress.shard_done if args.progress else None,
+                              on_progress=progress.for_fuzz(f"{workers} shards"))
     progress.end()
     if args.json:
         print(json.dumps(sharded.to_json(), indent=1))

@@ -34,16 +34,19 @@ def is_live(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
     return tty and env.get("CI", "").strip().lower() not in ("true", "1", "yes")
 
 
-def describe(info: ProgressInfo, label: str = "") -> str:
+def describe(info: ProgressInfo, label: str = "", elapsed: bool = True) -> str:
     """One progress line's text: seed first (a narrow terminal cuts the end), examples / budget,
-    steps, steps/s, elapsed and the time guard. `label` names the campaign (a shard, a parameter set)."""
-    where = f"{label} " if label else ""
-    elapsed = f"{info.elapsed:.1f}s" + (f" of {info.guard:g}s guard" if info.guard is not None else "")
+    steps, steps/s, elapsed and the time guard. `label` names the campaign (a shard, a parameter set);
+    `elapsed=False`: the line shows a running clock of its own, only the guard is added."""
+    where = f"{label}, " if label else ""
+    guard = f"{info.guard:g}s guard" if info.guard is not None else ""
+    elapsed = (f"{info.elapsed:.1f}s" + (f" of {guard}" if guard else "")) if elapsed else guard
     if info.shrinking:
-        return f"{where}seed {info.seed}, shrinking a failure: {info.examples:,} examples run, {info.steps:,} steps, {elapsed}"
+        text = f"{where}seed {info.seed}, shrinking a failure: {info.examples:,} examples run, {info.steps:,} steps"
+        return text + (f", {elapsed}" if elapsed else "")
     examples = f"{info.examples:,}/{info.budget:,}" if info.budget is not None else f"{info.examples:,}"
-    return (f"{where}seed {info.seed}, {examples} examples, {info.steps:,} steps, {info.steps_per_second:,.0f} steps/s, "
-            f"{elapsed}")
+    text = f"{where}seed {info.seed}, {examples} examples, {info.steps:,} steps, {info.steps_per_second:,.0f} steps/s"
+    return text + (f", {elapsed}" if elapsed else "")
 
 
 class StatusLine:
@@ -118,6 +121,7 @@ class Progress:
         self.line = StatusLine(self.stream, is_live(self.stream) if live is None else live, every=every, clock=clock)
         self.show_fuzz = fuzz
         self.detail = ""  # the campaign's progress, drawn by the spinner while a stage runs
+        self.stage = ""  # the running stage (check)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -128,7 +132,7 @@ class Progress:
     # ------------------------------------------------------------------ stages (check)
 
     def start(self, stage: str) -> None:
-        self.detail = ""
+        self.detail, self.stage = "", stage
         if not self.live:
             self.emit(f"{self.prog}: {stage} ...")
             return
@@ -173,10 +177,11 @@ class Progress:
             return None
 
         def report(info: ProgressInfo) -> None:
+            if self._thread is not None:  # check's spinner draws it with the stage's clock (no clock read here)
+                self.detail = describe(info, "" if label == self.stage else label, elapsed=False)
+                return
             text = describe(info, label)
-            if self._thread is not None:  # check's spinner draws it (no clock read here)
-                self.detail = text
-            elif info.done:
+            if info.done:
                 self.line.update(f"{self.prog}: {text}", force=self.live)  # live: the final figures stay
                 self.line.end()
             else:
