@@ -217,8 +217,17 @@ def stage_fuzz(ctx: Context) -> StageResult:
     """One JUnit case per invariant of specs/invariants.py (`accounting.differential` is the model/EVM
     agreement, views included). An invariant passes only if some step exercised it (reached the action
     it watches with its premise true: `FuzzResult.exercised`); exercised 0 times it is skipped as "not
-    exercised", never passed. Bounded by examples; time is a guard."""
-    from levcheck.fuzz.api import PROFILES, FuzzConfig, run_fuzz
+    exercised", never passed. Bounded by examples; time is a guard. The campaign covers a parameter
+    portfolio (specs/portfolio.py: bundled, a binding floor, sets drawn from the seed), one unit per set
+    on the Dask engine, the examples split between them; a `params` file is fuzzed alone instead.
+    Every SPEC comparison's count per side is reported (specs/edges.py): a side never reached is a gap."""
+    import contextlib
+
+    from levcheck.fuzz import engine as fuzz_engine
+    from levcheck.fuzz.api import PROFILES, FuzzConfig
+    from levcheck.fuzz.shards import run_portfolio
+    from levcheck.specs import edges as E
+    from levcheck.specs.portfolio import portfolio
     from .report.foundry import export_beside
     from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
@@ -231,10 +240,15 @@ def stage_fuzz(ctx: Context) -> StageResult:
     examples = ctx.config.fuzz_examples or PROFILES[ctx.config.fuzz_profile].examples
     _emit(ctx, f"levcheck check: fuzz seed {seed} (reproduce with --seed {seed})")
     guard = max(1.0, min(ctx.config.fuzz_seconds, ctx.remaining() - 5.0))
-    params = params_or_bundled(ctx.config.params)
-    res = run_fuzz(FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=guard,
-                              params=params, backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples",
-                              progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None))
+    sets = [("given", params_or_bundled(ctx.config.params))] if ctx.config.params else portfolio(seed)
+    workers = min(fuzz_engine.default_workers(), len(sets))
+    rounds = -(-len(sets) // workers)  # units run `workers` at a time: each gets its share of the guard
+    cfg = FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=max(1.0, guard / rounds),
+                     backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples")
+    with fuzz_engine.open_engine(workers) if workers > 1 else contextlib.nullcontext() as engine:
+        port = run_portfolio(cfg, sets, engine, params_dir=ctx.out / "portfolio",
+                             on_progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None)
+    res = port.merged
     failures = failed_invariants(res)  # the one derivation: the [FAIL] lines and these cases agree
     failed_ids, step = failures.reasons, failures.step
     _emit(ctx, *results_lines(res))  # forge-like lines and the action table, on stderr (stdout: --json)
@@ -251,7 +265,8 @@ def stage_fuzz(ctx: Context) -> StageResult:
         details = {"statement": inv.statement, "seed": seed, "exercised": n, "premise": inv.exercise}
         if inv.id in failed_ids:
             where = f" at step {res.replay.first_failure} ({step.step.describe()})" if step is not None and res.replay else ""
-            cases.append(Case(inv.id, "fuzz", Status.FAIL, failed_ids[inv.id] + where, location=loc, artifact=scenario, details=details))
+            cases.append(Case(inv.id, "fuzz", Status.FAIL, failed_ids[inv.id] + where, location=loc, artifact=scenario,
+                              details={**details, "parameter set": port.failing_set}))
         elif n > 0:
             cases.append(Case(inv.id, "fuzz", Status.PASS, f"exercised by {n} step(s): {inv.statement}", details=details))
         else:
@@ -260,16 +275,26 @@ def stage_fuzz(ctx: Context) -> StageResult:
     for pid in sorted(set(failed_ids) - {inv.id for inv in INVARIANTS}):  # a violation of something not listed still fails
         cases.append(Case(pid, "fuzz", Status.FAIL, failed_ids[pid], location=loc, artifact=scenario))
     info = {"seed": seed, "profile": res.profile, "examples": res.examples, "steps": res.steps,
-            "steps/s": round(res.steps_per_second), "seconds": round(res.seconds, 1), "reproduce": res.reproduce,
-            "views compared": f"on {res.views_read} steps"}
+            "steps/s": round(res.steps_per_second), "seconds": round(res.seconds, 1),
+            "engine": f"{port.engine}, {workers} worker(s)" + (f", up in {port.startup_seconds:.1f} s" if engine else ""),
+            "views compared": f"on {res.views_read} steps",
+            # rendered as tables by report/writers.py (not "Figures")
+            "portfolio": [{"set": u.name, "seed": u.shard.seed, "status": u.shard.result.status, "examples": u.shard.result.examples,
+                           "steps": u.shard.result.steps, "cpu_seconds": round(u.shard.result.cpu_seconds, 1),
+                           "reproduce": u.reproduce} for u in port.units],
+            "comparisons": E.table(res.edges), "comparison gaps": E.gaps(res.edges)}
     if res.steps_to_failure is not None:
         info["steps to failure"] = res.steps_to_failure
+    if port.failing_set is not None:
+        info["counterexample from"] = f"parameter set {port.failing_set}"
     cut = ""
     if res.cut_by_time:
+        again = "; ".join(u.reproduce for u in port.units if u.shard.result.cut_by_time)
         info["cut by time"] = f"after {res.examples} examples (guard {guard:.0f} s)"
-        cut = f"; cut by the time guard after {res.examples} examples, reproduce with `{res.reproduce}`"
-        _emit(ctx, f"levcheck check: fuzz cut by time after {res.examples} examples; reproduce exactly with: {res.reproduce}")
-    msg = f"seed {seed}: {res.examples} examples, {res.steps} differential steps" + cut + (f"; counterexample {scenario}" if scenario else "")
+        cut = f"; cut by the time guard after {res.examples} examples, reproduce with `{again}`"
+        _emit(ctx, f"levcheck check: fuzz cut by time after {res.examples} examples; reproduce exactly with: {again}")
+    msg = (f"seed {seed}: {res.examples} examples over {len(sets)} parameter set(s), {res.steps} differential steps" + cut
+           + (f"; counterexample {scenario} (parameter set {port.failing_set})" if scenario else ""))
     status = stage_status(cases)
     if res.cut_by_time and status is Status.PASS:
         status = Status.TIMEOUT  # fewer examples than asked for: not the full verdict
