@@ -16,7 +16,7 @@ from levcheck.specs.scenario import ScenarioError
 from .errors import LevcheckError
 from .exitcodes import EXIT_CODE_HELP, ExitCode
 
-ORDER = ("check", "build", "analyze", "prove", "fuzz", "replay", "export", "tables", "bench")
+ORDER = ("init", "check", "build", "analyze", "prove", "fuzz", "replay", "export", "tables", "bench")
 
 
 def discover() -> list[ModuleType]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from ..chain import build
 from ..exitcodes import ExitCode
 
-DEFAULT_TRIAGE = build.ROOT / "slither-triage.toml"
+# The project's own triage file, else levcheck's (the bundled protocol's accepted findings).
+DEFAULT_TRIAGE = next((p for p in (build.PROJECT / "slither-triage.toml",) if p.is_file()), build.ROOT / "slither-triage.toml")
 DEFAULT_MIN_IMPACT = "Low"  # Slither's Informational/Optimization checks are opt-in (--min-impact)
 
 IMPACTS = ("High", "Medium", "Low", "Informational", "Optimization")

@@ -86,6 +86,13 @@ def run_analysis(
     logging.getLogger("Slither").setLevel(logging.ERROR)
     logging.getLogger("CryticCompile").setLevel(logging.ERROR)
     sl = Slither(cc)
+    contracts = sorted({c.name for c in sl.contracts if not c.is_interface})
+    # Other code (a folder with none of the spec's contracts): Slither's detectors and the generic project
+    # ones (no spec contract to look for) run; the spec-shape ones do not apply. A folder with some spec
+    # contracts but not all is the protocol with a file missing: exit 2 below.
+    foreign = Path(src_dir).is_dir() and not set(PROTOCOL_CONTRACTS) & set(contracts)
+    if foreign:
+        detectors = [(d, p) for d, p in detectors if not (p and d.ARGUMENT in spec_contracts())]
     for d, _ in detectors:
         sl.register_detector(d)
     t2 = time.perf_counter()
@@ -96,10 +103,9 @@ def run_analysis(
         {f.fingerprint: f for f in (_finding(r, project_ids) for r in raw)}.values(),
         key=lambda f: (IMPACTS.index(f.impact) if f.impact in IMPACTS else 9, f.detector, f.file or "", f.line or 0),
     )
-    contracts = sorted({c.name for c in sl.contracts if not c.is_interface})
     if not contracts:
         raise CompileError(f"{src_dir}: 0 contracts analysed (only interfaces, or an empty compilation{' from the cache' if cached else ''}); nothing was checked")
-    if Path(src_dir).is_dir():
+    if Path(src_dir).is_dir() and not foreign:
         missing = [c for c in PROTOCOL_CONTRACTS if c not in contracts]
         if missing:
             raise CompileError(f"{src_dir}: spec contract(s) {', '.join(missing)} not found (analysed: {', '.join(contracts)}); "
@@ -109,7 +115,7 @@ def run_analysis(
     findings, stale = apply_triage(findings, entries)
     ran = {d.ARGUMENT for d, _ in detectors}
     # Stale means "its detector ran and found nothing to accept" - also when its contract is gone.
-    stale = [e for e in stale if e.detector in ran]
+    stale = [e for e in stale if e.detector in ran and (not foreign or e.contract in contracts)]
     t4 = time.perf_counter()
     return AnalysisResult(
         src=str(src_dir),
@@ -193,9 +199,9 @@ def _owner(elements: list[dict]) -> tuple[str | None, str | None]:
 
 
 def _relative(path: str | None) -> str | None:
+    """Relative to the user's project, else to levcheck's own files (the bundled contracts)."""
     if not path:
         return None
-    try:
-        return Path(path).resolve().relative_to(build.ROOT).as_posix()
-    except ValueError:
-        return path
+    p = Path(path).resolve()
+    base = next((b for b in (build.PROJECT, build.ROOT) if p.is_relative_to(b)), None)
+    return p.relative_to(base).as_posix() if base else path

@@ -1,8 +1,10 @@
 """Compile `contracts/` with the project's solc-js executable into cached artifacts.
 
 One node process compiles the whole folder through `bin/solc --standard-json`; the result is cached
-under `.levcheck-cache/build/` keyed by a hash of every source, the settings and the compiler version,
-so an unchanged tree loads in milliseconds.
+under the project's `.levcheck-cache/build/` keyed by a hash of every source, the settings (remappings
+included) and the compiler version, so an unchanged tree loads in milliseconds. Source unit names are
+relative to the tree's base (a Foundry layout's root, the project, or levcheck's own files for the
+bundled contracts), so `contracts/LeveragedToken.sol` is the same unit wherever levcheck is installed.
 """
 from __future__ import annotations
 
@@ -16,10 +18,14 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ..errors import CompileError, ToolchainError
+from . import foundry, project
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SOLC = ROOT / "bin" / "solc"
-CACHE_DIR = ROOT / ".levcheck-cache" / "build"
+# ROOT: levcheck's own files (bin/solc, contracts/, triage files): the checkout, or levcheck/data/ in a
+# wheel. PROJECT: the user's project (chain/project.py), where caches and output go. Same in a checkout.
+ROOT = project.PACKAGE_ROOT
+PROJECT = project.project_root()
+SOLC = project.SOLC_WRAPPER
+CACHE_DIR = PROJECT / ".levcheck-cache" / "build"
 SOLC_VERSION = "0.8.28"
 EVM_VERSION = "paris"  # no PUSH0: runs unchanged on pyrevm, py-evm, anvil and Echidna
 # The optimizer is off: it triples solc-js's compile time, gas is irrelevant to verification, and the
@@ -78,30 +84,70 @@ class Artifacts(Mapping[str, Artifact]):
         return len(self._by_name)
 
 
+@dataclass(frozen=True)
+class SourceTree:
+    """A folder's sources plus the files they import, keyed by unit name relative to `base` (None:
+    absolute names), and the remappings solc needs to name the imports the same way."""
+
+    sources: dict[str, str]
+    base: Path | None
+    remappings: tuple[str, ...] = ()
+    layout: foundry.Layout | None = None
+
+
 def collect_sources(src_dir: str | Path = "contracts") -> dict[str, str]:
-    """Every .sol file below `src_dir`, keyed by its path relative to the repo root when inside it."""
+    """Every .sol file below `src_dir` and every file they import (collect_tree)."""
+    return collect_tree(src_dir).sources
+
+
+def locate(src_dir: str | Path) -> Path:
+    """A relative contracts path from the current directory, else the project, else levcheck's own
+    files (`contracts` outside a project with one is the bundled protocol)."""
     src = Path(src_dir)
-    if not src.is_absolute():
-        src = (Path.cwd() / src) if (Path.cwd() / src).exists() else ROOT / src
+    if src.is_absolute():
+        return src
+    return next((b / src for b in (Path.cwd(), PROJECT, ROOT) if (b / src).exists()), Path.cwd() / src)
+
+
+def collect_tree(src_dir: str | Path = "contracts") -> SourceTree:
+    src = locate(src_dir).resolve()
     if not src.is_dir():
         raise CompileError(f"{src_dir}: no such contracts folder")
-    sources: dict[str, str] = {}
+    base, layout = base_of(src)
+    # a Foundry project's libraries are compiled only as far as they are imported
+    libs = [layout.root / lib for lib in layout.libs if not src.is_relative_to(layout.root / lib)] if layout else []
+    own: dict[str, str] = {}
     for path in sorted(src.rglob("*.sol")):
-        try:
-            key = path.resolve().relative_to(ROOT).as_posix()
-        except ValueError:
-            key = path.resolve().as_posix()
-        sources[key] = path.read_text()
-    if not sources:
+        path = path.resolve()
+        if not any(path.is_relative_to(lib) for lib in libs):
+            own[unit_name(path, base)] = path.read_text()
+    if not own:
         raise CompileError(f"{src}: no .sol files to compile")
-    return sources
+    return SourceTree(foundry.add_imports(own, base, layout), base, layout.remappings if layout else (), layout)
 
 
-def standard_json_input(sources: Mapping[str, str]) -> dict:
+def base_of(folder: Path) -> tuple[Path | None, foundry.Layout | None]:
+    """Where unit names of files in `folder` start: its Foundry layout's root, else the project, else
+    levcheck's own files; None (absolute names) for a folder outside all three."""
+    layout = foundry.find_layout(folder, PROJECT if folder.is_relative_to(PROJECT) else None)
+    if layout:
+        return layout.root, layout
+    return next((b for b in (PROJECT, ROOT) if folder.is_relative_to(b)), None), None
+
+
+def unit_name(path: Path, base: Path | None) -> str:
+    """The source unit name of a file: relative to the tree's base when inside it, else absolute."""
+    path = path.resolve()
+    return path.relative_to(base).as_posix() if base and path.is_relative_to(base) else path.as_posix()
+
+
+def standard_json_input(sources: Mapping[str, str], remappings: tuple[str, ...] = ()) -> dict:
+    # No remappings key when there are none: the input, so the cache key, of a plain tree is unchanged.
+    settings = {**SETTINGS, "remappings": sorted(remappings)} if remappings else SETTINGS
     return {
         "language": "Solidity",
         "sources": {k: {"content": v} for k, v in sorted(sources.items())},
-        "settings": SETTINGS,
+        "settings": settings,
     }
 
 
@@ -111,32 +157,35 @@ def check_toolchain() -> None:
         raise ToolchainError(
             "node was not found on PATH: install Node.js 20 (e.g. `apt-get install nodejs npm`) and run ./levcheck.sh setup"
         )
-    pkg = ROOT / "node_modules" / "solc" / "package.json"
-    if not pkg.is_file():
-        raise ToolchainError(f"the npm package solc is not installed in {ROOT}: run `npm ci` there (or ./levcheck.sh setup)")
-    version = json.loads(pkg.read_text()).get("version")
+    pkg = project.npm_solc(PROJECT)
+    if pkg is None:
+        raise ToolchainError(f"the npm package solc is not installed: run `npm install {project.SOLC_NPM}` in {PROJECT} "
+                             "(`levcheck init` writes a package.json for it)")
+    version = json.loads((pkg / "package.json").read_text()).get("version")
     if version != SOLC_VERSION:
-        raise ToolchainError(f"npm solc is {version}, levcheck pins {SOLC_VERSION}: run `npm ci` in {ROOT}")
+        raise ToolchainError(f"npm solc is {version} ({pkg}), levcheck pins {SOLC_VERSION}: run `npm install {project.SOLC_NPM}` in {PROJECT}")
 
 
 def build_contracts(
     src_dir: str | Path = "contracts", extra_sources: Mapping[str, str] | None = None, use_cache: bool = True
 ) -> Artifacts:
-    """Compile every .sol under `src_dir` (with `extra_sources` replacing or adding source units)."""
-    sources = collect_sources(src_dir)
+    """Compile every .sol under `src_dir` and what it imports (with `extra_sources` replacing or adding
+    source units)."""
+    tree = collect_tree(src_dir)
+    sources = tree.sources
     if extra_sources:
-        sources.update(extra_sources)
-    std_input, output, from_cache = compile_output(sources, use_cache)
+        sources = foundry.add_imports({**sources, **extra_sources}, tree.base, tree.layout)
+    std_input, output, from_cache = compile_output(sources, use_cache, tree.remappings)
     return _artifacts(output, sources, std_input, from_cache)
 
 
-def compile_output(sources: Mapping[str, str], use_cache: bool = True) -> tuple[dict, dict, bool]:
+def compile_output(sources: Mapping[str, str], use_cache: bool = True, remappings: tuple[str, ...] = ()) -> tuple[dict, dict, bool]:
     """The project's one compile and one cache: (standard-JSON input, solc output, from_cache) for
     `sources`, keyed by a hash of the sources, the settings and the compiler version. `build`,
     `analyze` (Slither through crytic-compile) and every other stage read the same entry. A cache
     entry that does not cover every source (torn, truncated, or hand-edited) is recompiled.
     Raises CompileError with `file:line: message` for every error."""
-    std_input = standard_json_input(sources)
+    std_input = standard_json_input(sources, remappings)
     cached = cache_file(std_input)
     if use_cache and cached.is_file():
         try:
@@ -176,8 +225,9 @@ def _covers(output: dict, sources: Mapping[str, str]) -> bool:
 
 def compiler_warnings(src_dir: str | Path = "contracts") -> list[str]:
     """Warnings from a fresh compile (`file:line: message`), for the no-warnings check."""
-    sources = collect_sources(src_dir)
-    output = run_solc(standard_json_input(sources))
+    tree = collect_tree(src_dir)
+    sources = tree.sources
+    output = run_solc(standard_json_input(sources, tree.remappings))
     return [_format_error(e, sources) for e in output.get("errors", []) if e.get("severity") == "warning"]
 
 
@@ -189,12 +239,15 @@ def run_solc(std_input: dict) -> dict:
 
 
 def _run_solc_once(std_input: dict) -> dict:
+    # The wrapper loads the npm solc that check_toolchain found (LEVCHECK_SOLC), not whatever node finds.
+    env = {**os.environ, "LEVCHECK_SOLC": str(project.npm_solc(PROJECT) or "")}
     proc = subprocess.run(
         ["node", str(SOLC), "--standard-json"],
         input=json.dumps(std_input),
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=PROJECT,
+        env=env,
     )
     if proc.returncode != 0:
         raise ToolchainError(f"{SOLC} exited with {proc.returncode}: {proc.stderr.strip()}")

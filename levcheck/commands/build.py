@@ -27,7 +27,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     took = time.perf_counter() - t0
     origin = "cache" if artifacts.from_cache else "solc-js"
     missing = [c for c in PROTOCOL_CONTRACTS if c not in artifacts]
-    if missing:
+    if len(missing) == len(PROTOCOL_CONTRACTS):
+        print(f"levcheck build: note: no spec contract in {args.contracts}: other code; analyze runs Slither's and the "
+              "generic detectors on it, check, fuzz and replay test the protocol and will refuse this tree", file=sys.stderr)
+    elif missing:
         print(f"levcheck build: note: spec contract(s) {', '.join(missing)} not in {args.contracts}: "
               "check, analyze, fuzz and replay will refuse this tree", file=sys.stderr)
     print(f"built {len(artifacts)} contract(s) from {len(artifacts.sources)} file(s) in {took:.2f}s ({origin}): {', '.join(sorted(artifacts))}")

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from ..checkrun import STAGES, CheckConfig, run_check
-from ..chain.build import ROOT
 from ..exitcodes import ExitCode
 from ..report.progress import Progress
 from .argtypes import seconds_or_more
@@ -28,14 +27,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", help="market parameter file (TOML/JSON) for the proofs and the fuzzer")
     p.add_argument("--backend", help="EVM backend for replays: pyrevm, web3, anvil")
     p.add_argument("--scenarios", help="folder of regression scenarios, sub-folders included (default: tests/scenarios)")
-    p.add_argument("--config", default=str(ROOT / "pyproject.toml"), help="file with the [tool.levcheck] defaults (default: the repo's pyproject.toml)")
+    p.add_argument("--config", help="levcheck.toml, or pyproject.toml with [tool.levcheck], holding the defaults "
+                                    "(default: the nearest one from the current folder upward)")
     p.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
     p.add_argument("--no-progress", "--quiet", dest="progress", action="store_false",
                    help="no live progress of the fuzz campaign on stderr (the stage lines stay)")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    cfg = CheckConfig.from_pyproject(Path(args.config))
+    cfg = CheckConfig.from_pyproject(Path(args.config) if args.config else None)
     for key in ("budget", "out", "contracts", "seed", "fuzz_examples", "fuzz_seconds", "params", "backend", "scenarios"):
         value = getattr(args, key)
         if value is not None:
