@@ -17,13 +17,13 @@ import signal
 import sys
 import threading
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import __version__
-from .chain.build import ROOT, Artifacts
+from .chain import project
+from .chain.build import PROJECT, ROOT, Artifacts
 from .chain.verified import build_verified
 from .errors import LevcheckError
 from .report.locate import ACTION_FUNCTION, FAMILY_FUNCTION, function_location
@@ -31,7 +31,7 @@ from .report.progress import Progress  # the one progress renderer (stage lines,
 from .report.results import Case, CheckSummary, Location, StageResult, Status, stage_status
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
-REGRESSION_DIR = ROOT / "tests" / "scenarios"
+REGRESSION_DIR = project.BUNDLED_SCENARIOS  # tests/scenarios in a checkout; shipped in the wheel
 GRACE_SECONDS = 3.0  # how far past the budget a stage may run before the alarm stops it
 FUZZ_PROFILES = ("dev", "ci", "nightly")
 
@@ -60,26 +60,32 @@ class CheckConfig:
     skip: tuple[str, ...] = ()
 
     @classmethod
-    def from_pyproject(cls, path: Path = ROOT / "pyproject.toml") -> "CheckConfig":
+    def from_pyproject(cls, path: Path | None = None) -> "CheckConfig":
+        """Read `path` (a pyproject.toml's [tool.levcheck], or a levcheck.toml's top level, same keys);
+        None: the project's own config (chain/project.py: find_config). Relative paths in it are the
+        project's: run from a sub-folder, they still name the same folders and output goes to the project."""
         cfg = cls()
-        path = Path(path)
-        if not path.is_file():
+        if path is not None and not Path(path).is_file():
+            raise LevcheckError(f"{path}: no such config file (a levcheck.toml, or a pyproject.toml with [tool.levcheck])")
+        path = Path(path) if path is not None else project.find_config()
+        if path is None:
             return cfg
-        try:
-            doc = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise LevcheckError(f"{path}: not valid TOML: {exc}") from None
-        section = doc.get("tool", {}).get("levcheck", {})
-        if not isinstance(section, dict):
-            raise LevcheckError(f"{path}: [tool.levcheck] must be a table")
+        table = "[tool.levcheck]" if path.name == "pyproject.toml" else "levcheck settings"
+        section = project.config_section(path)
         known = set(cls.__dataclass_fields__)
         unknown = set(k.replace("-", "_") for k in section) - known
         if unknown:
-            raise LevcheckError(f"{path}: unknown [tool.levcheck] key(s) {sorted(unknown)}; known: {sorted(known)}")
+            raise LevcheckError(f"{path}: unknown {table} key(s) {sorted(unknown)}; known: {sorted(known)}")
         for key, value in section.items():
             key = key.replace("-", "_")
             setattr(cfg, key, tuple(value) if key in ("only", "skip") and isinstance(value, list) else value)
-        cfg.validate(f"{path}: [tool.levcheck] ")
+        cfg.validate(f"{path}: {table} " if table.startswith("[") else f"{path}: ")
+        root = path.resolve().parent
+        if root != Path.cwd().resolve():
+            for key in ("contracts", "out", "scenarios", "params"):
+                value = getattr(cfg, key)
+                if value and not Path(value).is_absolute() and (key == "out" or (root / value).exists()):
+                    setattr(cfg, key, str(root / value))
         return cfg
 
     def validate(self, where: str = "") -> None:
@@ -353,10 +359,10 @@ def _emit(ctx: Context, *lines: str) -> None:
 
 
 def _rel(p: Path | str) -> str:
-    try:
-        return Path(p).resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(p)
+    """Relative to the project, else to levcheck's own files (the bundled scenarios)."""
+    path = Path(p).resolve()
+    base = next((b for b in (PROJECT, ROOT) if path.is_relative_to(b)), None)
+    return path.relative_to(base).as_posix() if base else str(p)
 
 
 # ------------------------------------------------------------------------------------------ the run
