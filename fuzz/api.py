@@ -114,6 +114,7 @@ class FuzzConfig:
     artifacts: Artifacts | None = None
     out_dir: Path | None = Path("levcheck-out/fuzz")  # where a failing scenario is written
     shrink: bool = True
+    record_examples: bool = False  # keep every example's steps (FuzzResult.executed) for a coverage replay
     # called at each example boundary with a ProgressInfo (levcheck/report/progress.py renders it);
     # not picklable in general: a sharded run sends its shards a config without it
     progress: Callable[[ProgressInfo], None] | None = None
@@ -142,6 +143,7 @@ class FuzzResult:
     # registered invariant listed (0: never exercised); shrinking replays not counted
     exercised: dict[str, int] = field(default_factory=dict)
     views_read: int = 0  # steps whose published views were compared with the spec's
+    executed: list[list] = field(default_factory=list)  # each generated example's steps (record_examples only)
     # (SPEC comparison id, "below" | "equal" | "above") -> steps that evaluated it so (specs/edges.py)
     edges: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -259,7 +261,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
     artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
     funding = dict(DEFAULT_FUNDING)
     session = Session(config.params, MACHINE_ACTORS, funding, config.backend, artifacts, views_every=VIEWS_EVERY)
-    recorder = Recorder()
+    recorder = Recorder(record=config.record_examples)
     start = time.perf_counter()
     deadline = start + config.seconds if config.seconds is not None else None
     cut = {"time": False, "done": False}
@@ -348,6 +350,7 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         edges=dict(recorder.edges),
         cut_by_time=cut["time"] and recorder.failing_steps is None,
         steps_per_example=steps_per_example,
+        executed=recorder.executed,
     )
     if recorder.steps_total == 0 and recorder.failing_steps is None:
         session.close()

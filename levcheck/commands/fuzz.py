@@ -32,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, help="run the shards on an existing Dask cluster (tcp://HOST:8786) "
                    "instead of a LocalCluster started here")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--coverage", nargs="?", const="levcheck-out/coverage", default=None, metavar="DIR",
+                   help="contract coverage: replay the campaign's examples on a tracing EVM (anvil) afterwards and write "
+                        "lcov.info and coverage.html into DIR (default levcheck-out/coverage); one process, no shards")
     p.add_argument("--no-progress", "--quiet", dest="progress", action="store_false",
                    help="no live progress line on stderr (in a terminal: rewritten in place; in CI: a line every 10 s)")
 
@@ -63,14 +66,26 @@ def run(args: argparse.Namespace) -> ExitCode:
     )
     if args.workers is not None and args.workers < 1:
         raise LevcheckError(f"--workers must be at least 1, got {args.workers}")
+    if args.coverage is not None:
+        if args.shard is not None or args.scheduler or (args.workers or 1) > 1:
+            raise LevcheckError("--coverage replays one campaign run in this process: drop --workers, --shard and --scheduler")
+        cfg.record_examples, args.workers = True, 1
     # one shard per worker, at most one per example; a single local shard runs here (no engine to start)
     args.workers = min(args.workers or default_workers(), args.examples or PROFILES[args.profile].examples)
     if args.shard is not None or args.workers > 1 or args.scheduler:
         return _run_sharded(args, cfg, progress)
     result = run_fuzz(cfg)
     progress.end()
+    cov = None
+    if args.coverage is not None:
+        from levcheck.report.coverage import campaign_coverage, headline, summary_info
+
+        cov = campaign_coverage(result, cfg, args.coverage)
     if args.json:
-        print(json.dumps(result.to_json(), indent=1))
+        out = result.to_json()
+        if cov is not None:
+            out["contract_coverage"] = {**summary_info(cov), "lcov": str(Path(args.coverage) / "lcov.info")}
+        print(json.dumps(out, indent=1))
     else:
         from levcheck.report.results_lines import results_lines
 
@@ -84,6 +99,9 @@ def run(args: argparse.Namespace) -> ExitCode:
         cut = "; cut by --seconds" if result.cut_by_time else ""
         print(f"seed {seed}{cut} (rerun exactly: {result.reproduce}"
               + (f" --params {args.params}" if args.params else "") + (f" --contracts {args.contracts}" if args.contracts != "contracts" else "") + ")")
+        if cov is not None:
+            print(f"contract coverage: {headline(cov)}; traced replay {cov.seconds:.1f}s (campaign {result.seconds:.1f}s); "
+                  f"{Path(args.coverage) / 'lcov.info'}, {Path(args.coverage) / 'coverage.html'}")
     return ExitCode.FAILED if result.failed else ExitCode.PASS
 
 

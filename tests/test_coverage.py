@@ -1,0 +1,119 @@
+"""Contract coverage (levcheck.chain.coverage, levcheck.report.coverage): the source-map decoder, a
+traced replay that marks exactly the lines a tiny example ran, and an lcov.info the real LCOV reads."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from levcheck.chain.build import build_contracts
+from levcheck.chain.coverage import Coverage, decode_srcmap, instruction_pcs, replay_coverage
+from levcheck.chain.evm.web3_backend import anvil_binary
+from levcheck.report.coverage import blind_spots, markdown, summary_info, write_html, write_lcov
+from levcheck.specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Step
+
+needs_anvil = pytest.mark.skipif(anvil_binary() is None, reason="anvil binary not installed (npm @foundry-rs/anvil-linux-amd64)")
+
+
+def test_srcmap_decoder_fills_empty_fields_from_the_previous_entry():
+    # s:l:f:j per instruction; an empty field (or a missing one) repeats the previous entry's
+    got = decode_srcmap("10:5:0:-:0;;12:3;:4::i;20:1:-1:o;;:::-")
+    assert got == [(10, 5, 0, "-"), (10, 5, 0, "-"), (12, 3, 0, "-"), (12, 4, 0, "i"), (20, 1, -1, "o"),
+                   (20, 1, -1, "o"), (20, 1, -1, "-")]
+    assert decode_srcmap("") == []
+
+
+def test_instruction_pcs_skip_push_data():
+    # PUSH1 0x80, PUSH2 0x0102, JUMPI, PUSH32 <32 bytes>, STOP
+    code = bytes([0x60, 0x80, 0x61, 0x01, 0x02, 0x57, 0x7F]) + bytes(32) + bytes([0x00])
+    assert instruction_pcs(code) == [0, 2, 5, 6, 39]
+
+
+def _line(source: str, text: str) -> int:
+    """The line of the one occurrence of `text` in `source` (lines found by content, not hard-coded)."""
+    hits = [i for i, ln in enumerate(source.splitlines(), start=1) if text in ln]
+    assert len(hits) == 1, f"{text!r} occurs on lines {hits}"
+    return hits[0]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Coverage:
+    """One example of one step: alice pushes a price (refused: NotKeeper)."""
+    from levcheck.specs.params import BUNDLED
+
+    artifacts = build_contracts()
+    return replay_coverage([[Step.of("set_price", "alice", price=10**18)]], artifacts, BUNDLED, DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
+
+
+@needs_anvil
+def test_a_tiny_example_marks_exactly_the_lines_it_ran(tiny):
+    path = "contracts/PriceOracle.sol"
+    src = tiny.index.text[path]
+    lines = tiny.lines[path]
+    guard = _line(src, "if (msg.sender != keeper) revert NotKeeper();")
+    # the deployment's setPrice ran the whole function once; alice's push stopped at the guard
+    assert lines[guard] == 2
+    assert lines[_line(src, "if (newPrice == 0) revert ZeroPrice();")] == 1
+    assert lines[_line(src, "latestPrice = newPrice;")] == 1
+    assert lines[_line(src, "emit PriceUpdated(newPrice, block.timestamp);")] == 1
+    # comments, signatures and braces are not instrumented
+    assert _line(src, "/// @notice Push a new mark price.") not in lines
+    assert _line(src, "function setPrice(uint256 newPrice) external {") not in lines
+    # the guard's decision went both ways (deployer passes, alice is refused); the zero-price one one way
+    (guard_pair,) = [pair for (ln, _, _), pair in tiny.branches[path].items() if ln == guard]
+    assert guard_pair[0] > 0 and guard_pair[1] > 0
+    (zero_pair,) = [pair for (ln, _, _), pair in tiny.branches[path].items() if ln == guard + 1]
+    assert sorted(zero_pair)[0] == 0 and sorted(zero_pair)[1] == 1
+    fns = {f.name: n for f, n in tiny.functions.items()}
+    assert fns["PriceOracle.setPrice"] == 2 and fns["PriceOracle.constructor"] == 1
+
+
+@needs_anvil
+def test_an_unreached_function_is_missed_line_by_line(tiny):
+    path = "contracts/LeveragedToken.sol"
+    (ripcord,) = [f for f in tiny.functions if f.name == "LeveragedToken.ripcord"]
+    assert tiny.functions[ripcord] == 0
+    body = {ln: n for ln, n in tiny.lines[path].items() if ripcord.line <= ln <= ripcord.end_line}
+    assert body and set(body.values()) == {0}
+    spots = {s["function"]: s for s in blind_spots(tiny)}
+    assert spots["LeveragedToken.ripcord"]["missed_lines"] == sorted(body)
+    assert "LeveragedToken.ripcord" in "\n".join(markdown(summary_info(tiny)))
+
+
+@needs_anvil
+def test_lcov_info_reads_in_the_real_lcov_and_genhtml(tiny, tmp_path):
+    if shutil.which("lcov") is None or shutil.which("genhtml") is None:
+        pytest.fail("lcov is not installed: run ./levcheck.sh setup (as root it installs Debian's lcov)")
+    info = tmp_path / "lcov.info"
+    write_lcov(tiny, info)
+    out = subprocess.run(["lcov", "--summary", str(info), "--rc", "lcov_branch_coverage=1"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout + out.stderr
+    totals = tiny.totals()
+    for kind, word in (("lines", "lines"), ("functions", "functions"), ("branches", "branches")):
+        m = re.search(rf"{kind}\.+: [\d.]+% \((\d+) of (\d+) {word}\)", text)
+        assert m, text
+        assert (int(m.group(1)), int(m.group(2))) == totals[kind]
+    html = subprocess.run(["genhtml", "-q", "--branch-coverage", "-o", str(tmp_path / "html"), str(info)], capture_output=True, text=True)
+    assert html.returncode == 0, html.stderr
+    assert (tmp_path / "html" / "index.html").is_file()
+
+
+@needs_anvil
+def test_the_html_page_colours_each_instrumented_line(tiny, tmp_path):
+    page = tmp_path / "coverage.html"
+    write_html(tiny, page)
+    text = page.read_text()
+    assert "<script" not in text and "src=" not in text and "<link" not in text  # self-contained: nothing to fetch
+    assert "contracts/PriceOracle.sol" in text
+    assert text.count("<tr class='miss'>") == sum(1 for ls in tiny.lines.values() for n in ls.values() if n == 0)
+
+
+def test_a_campaign_that_recorded_nothing_is_an_error():
+    from levcheck.errors import LevcheckError
+    from levcheck.specs.params import BUNDLED
+
+    with pytest.raises(LevcheckError, match="recorded no executed example"):
+        replay_coverage([], build_contracts(), BUNDLED, DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
