@@ -44,7 +44,7 @@ def tiny() -> Coverage:
     from levcheck.specs.params import BUNDLED
 
     artifacts = build_contracts()
-    return replay_coverage([[Step.of("set_price", "alice", price=10**18)]], artifacts, BUNDLED, DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
+    return replay_coverage([(BUNDLED, [[Step.of("set_price", "alice", price=10**18)]])], artifacts, DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
 
 
 @needs_anvil
@@ -116,4 +116,40 @@ def test_a_campaign_that_recorded_nothing_is_an_error():
     from levcheck.specs.params import BUNDLED
 
     with pytest.raises(LevcheckError, match="recorded no executed example"):
-        replay_coverage([], build_contracts(), BUNDLED, DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
+        replay_coverage([(BUNDLED, [])], build_contracts(), DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
+
+
+@needs_anvil
+def test_a_recorded_campaign_replays_every_step_it_ran(tmp_path):
+    """record_examples keeps each generated example's steps; the replay runs all of them."""
+    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+    from levcheck.report.coverage import campaign_coverage
+
+    cfg = FuzzConfig(seed=11, examples=2, steps_per_example=2, out_dir=None, record_examples=True)
+    res = run_fuzz(cfg)
+    assert len(res.executed) == res.examples == 2
+    assert sum(len(e) for e in res.executed) == res.steps
+    assert run_fuzz(FuzzConfig(seed=11, examples=2, steps_per_example=2, out_dir=None)).executed == []  # opt-in
+    cov = campaign_coverage([(cfg.params, res.executed)], build_contracts(), tmp_path)
+    assert (cov.examples, cov.examples_total, cov.steps) == (2, 2, res.steps)
+    assert (tmp_path / "lcov.info").read_text().count("end_of_record") >= 5
+    assert (tmp_path / "coverage.html").is_file()
+
+
+@needs_anvil
+def test_fuzz_coverage_flag_writes_the_reports(tmp_path, capsys):
+    from levcheck.cli import main
+
+    out = tmp_path / "cov"
+    assert main(["fuzz", "--seed", "2", "--examples", "1", "--steps", "1", "--no-progress", "--out", str(tmp_path / "f"),
+                 "--coverage", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"contract coverage: lines [\d.]+% \(\d+/\d+\), branches", printed)
+    assert (out / "lcov.info").is_file() and (out / "coverage.html").is_file()
+
+
+def test_fuzz_coverage_refuses_shards(capsys):
+    from levcheck.cli import main
+
+    assert main(["fuzz", "--seed", "2", "--examples", "2", "--workers", "2", "--coverage", "x"]) == 2
+    assert "levcheck fuzz: error: --coverage replays one campaign" in capsys.readouterr().err

@@ -290,7 +290,7 @@ class TracingEVM(EVM):
     TRACE = {"disableStorage": True, "disableMemory": True, "disableStack": True, "enableReturnData": False}
     CALL_TRACE = {"tracer": "callTracer"}
 
-    def __init__(self) -> None:
+    def __init__(self, counter: _Counter, initcode: list[tuple[bytes, str]]) -> None:
         super().__init__()
         from .evm.web3_backend import start_anvil
 
@@ -299,9 +299,9 @@ class TracingEVM(EVM):
         self.sock = socket.create_connection((host, int(port)), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.reader = self.sock.makefile("rb")
-        self.counter = _Counter()
+        self.counter = counter
         self.code_of: dict[str, str] = {}  # address (lower) -> code key (runtime)
-        self.initcode: list[tuple[bytes, str]] = []  # (creation bytecode, code key)
+        self.initcode = initcode  # (creation bytecode, code key), longest first
         self.executions = 0
         self._id = 0
         self._last_set: int | None = None
@@ -422,67 +422,82 @@ class TracingEVM(EVM):
 
 
 def replay_coverage(
-    examples: Sequence[Sequence[Any]],
+    groups: Sequence[tuple[Any, Sequence[Sequence[Any]]]],
     artifacts: Artifacts,
-    params: Any,
     actors: tuple[str, ...],
     funding: dict[str, int],
     views_every: int,
     seconds: float | None = None,
 ) -> Coverage:
-    """Replay `examples` (lists of scenario `Step`s, each from the freshly deployed market) on a tracing
-    EVM, as the campaign ran them, and map what executed to source. `seconds`: stop between examples
-    once it is spent (`Coverage.examples` then says how many of `examples_total` were replayed)."""
+    """Replay each group's examples (lists of scenario `Step`s, each from the freshly deployed market
+    of the group's `MarketParams`) on a tracing EVM, as the campaign ran them, and map what executed
+    to source. Groups are the parameter sets of a portfolio campaign: each gets a fresh anvil (same
+    clock as its campaign) and an equal share of `seconds`, after which it stops between examples
+    (`Coverage.examples` then says how many of `examples_total` were replayed)."""
+    import time
+
+    groups = [(params, [list(e) for e in examples if e]) for params, examples in groups]
+    total = sum(len(examples) for _, examples in groups)
+    if not total:
+        raise LevcheckError("coverage: the campaign recorded no executed example (was it run with record_examples?)")
+    idx = SourceIndex.of(artifacts)
+    maps: dict[str, CodeMap] = {}
+    initcode: list[tuple[bytes, str]] = []
+    for art in artifacts.values():
+        if art.bytecode:
+            maps[f"{art.name}:init"] = CodeMap.of(f"{art.name}:init", art.bytecode, art.srcmap, idx)
+            maps[art.name] = CodeMap.of(art.name, art.deployed_bytecode, art.deployed_srcmap, idx)
+            initcode.append((art.bytecode, f"{art.name}:init"))
+    initcode.sort(key=lambda x: -len(x[0]))  # the longest prefix wins
+    counter = _Counter()
+    cov = Coverage(idx)
+    started = time.perf_counter()
+    share = None if seconds is None else seconds / len([g for g in groups if g[1]])
+    for params, examples in groups:
+        if examples:
+            _replay_group(params, examples, artifacts, actors, funding, views_every, share, initcode, counter, cov)
+    cov.seconds = time.perf_counter() - started
+    cov.examples_total, cov.opcodes = total, counter.opcodes
+    _fill(cov, maps, counter)
+    return cov
+
+
+def _replay_group(params: Any, examples: list[list[Any]], artifacts: Artifacts, actors: tuple[str, ...], funding: dict[str, int],
+                  views_every: int, seconds: float | None, initcode: list[tuple[bytes, str]], counter: _Counter, cov: Coverage) -> None:
     import time
 
     from .deploy import deploy_market
     from .driver import Chain
 
-    examples = [list(e) for e in examples if e]
-    if not examples:
-        raise LevcheckError("coverage: the campaign recorded no executed example (was it run with record_examples?)")
-    idx = SourceIndex.of(artifacts)
-    maps: dict[str, CodeMap] = {}
-    evm = TracingEVM()
+    evm = TracingEVM(counter, initcode)
     started = time.perf_counter()
-    steps = replayed = 0
     try:
-        for art in artifacts.values():
-            if art.bytecode:
-                maps[f"{art.name}:init"] = CodeMap.of(f"{art.name}:init", art.bytecode, art.srcmap, idx)
-                maps[art.name] = CodeMap.of(art.name, art.deployed_bytecode, art.deployed_srcmap, idx)
-                evm.initcode.append((art.bytecode, f"{art.name}:init"))
-        evm.initcode.sort(key=lambda x: -len(x[0]))  # the longest prefix wins
         market = deploy_market(evm, params, artifacts=artifacts)
         chain = Chain(market, actors, fast=False)
         chain.setup_actors(funding)
         base = evm.snapshot()
-        for steps_of in examples:
-            if seconds is not None and replayed and time.perf_counter() - started > seconds:
+        for n, steps_of in enumerate(examples):
+            if seconds is not None and n and time.perf_counter() - started > seconds:
                 break
-            replayed += 1
             evm.revert(base)
             base = evm.snapshot()  # anvil's snapshots are single-use
             for i, step in enumerate(steps_of):
                 chain.apply(step)
-                steps += 1
+                cov.steps += 1
                 if i % views_every == 0:
                     chain.read_views()
             if len(steps_of) % views_every != 1:  # the machine's teardown reads them once more
                 chain.read_views()
+            cov.examples += 1
     finally:
-        elapsed = time.perf_counter() - started
+        cov.transactions += evm.executions
         evm.close()
-    cov = _coverage(idx, maps, evm.counter)
-    cov.examples_total = len(examples)
-    cov.examples, cov.steps, cov.transactions, cov.opcodes, cov.seconds = replayed, steps, evm.executions, evm.counter.opcodes, elapsed
-    return cov
 
 
-def _coverage(idx: SourceIndex, maps: dict[str, CodeMap], counter: _Counter) -> Coverage:
+def _fill(cov: Coverage, maps: dict[str, CodeMap], counter: _Counter) -> None:
     # instrumented: a statement line or function some instruction of some deployed bytecode is
     # anchored to (an `unchecked {` line, or an internal function the compiler left out, is not)
-    cov = Coverage(idx)
+    idx = cov.index
     for path in idx.text:
         cov.lines[path] = {}
         cov.branches[path] = {}
@@ -509,4 +524,3 @@ def _coverage(idx: SourceIndex, maps: dict[str, CodeMap], counter: _Counter) -> 
         for pc, (path, line) in sorted(m.branch.items()):
             # one decision compiled into several bytecodes is one LCOV block per copy
             cov.branches[path][(line, key, pc)] = list(jumps.get(pc, [0, 0]))
-    return cov

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.coverage is not None:
         from levcheck.report.coverage import campaign_coverage, headline, summary_info
 
-        cov = campaign_coverage(result, cfg, args.coverage)
+        cov = campaign_coverage([(cfg.params, result.executed)], cfg.artifacts, args.coverage)
     if args.json:
         out = result.to_json()
         if cov is not None:

@@ -13,16 +13,16 @@ from typing import Any
 from levcheck.chain.coverage import Coverage, replay_coverage
 
 
-def campaign_coverage(result: Any, config: Any, out_dir: str | Path | None, seconds: float | None = None) -> Coverage:
-    """Replay the examples of `result` (a `FuzzResult` of a campaign run with `record_examples`) as the
-    campaign ran them, and write `lcov.info` and `coverage.html` into `out_dir` (if given)."""
-    from levcheck.chain.build import build_contracts
+def campaign_coverage(groups: list[tuple[Any, list]], artifacts: Any, out_dir: str | Path | None,
+                      seconds: float | None = None) -> Coverage:
+    """Replay what a campaign run with `FuzzConfig.record_examples` executed: `groups` is one
+    (MarketParams, FuzzResult.executed) per parameter set it fuzzed. Writes `lcov.info` and
+    `coverage.html` into `out_dir` (if given)."""
     from levcheck.chain.session import VIEWS_EVERY
     from levcheck.fuzz.machine import MACHINE_ACTORS
     from levcheck.specs.scenario import DEFAULT_FUNDING
 
-    artifacts = config.artifacts or build_contracts(extra_sources=config.sources)
-    cov = replay_coverage(result.executed, artifacts, config.params, MACHINE_ACTORS, dict(DEFAULT_FUNDING), VIEWS_EVERY, seconds)
+    cov = replay_coverage(groups, artifacts, MACHINE_ACTORS, dict(DEFAULT_FUNDING), VIEWS_EVERY, seconds)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
