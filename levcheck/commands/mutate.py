@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..chain.build import ROOT
+from ..chain.project import BUNDLED_SCENARIOS
 from ..exitcodes import ExitCode
 from .argtypes import at_least, fraction
 
@@ -24,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-slither", action="store_true", help="only levcheck's spec-aware operators")
     p.add_argument("--mutant", action="append", default=None, metavar="ID",
                    help="run only this mutant (its id or a unique prefix, as the report prints it; repeatable)")
-    p.add_argument("--scenarios", default=str(ROOT / "tests" / "scenarios"), help="regression scenarios (default tests/scenarios)")
+    p.add_argument("--scenarios", default=str(BUNDLED_SCENARIOS), help="regression scenarios (default tests/scenarios)")
     p.add_argument("--triage", default=str(ROOT / "mutation-triage.toml"), help="accepted equivalent survivors")
     p.add_argument("--workers", type=at_least(1), default=None, help="LocalCluster workers (default: all cores)")
     p.add_argument("--scheduler", default=None, help="an existing Dask cluster (tcp://HOST:8786)")

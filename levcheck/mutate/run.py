@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from levcheck.chain.build import ROOT, collect_sources
+from levcheck.chain.project import BUNDLED_SCENARIOS
 from levcheck.errors import LevcheckError
 
 from . import triage as triage_mod
@@ -77,7 +78,7 @@ def load_scenarios(folder: str | Path) -> tuple:
 
 def run_mutation(engine, *, contracts: str = "contracts", seed: int = 0, max_mutants: int | None = None,
                  only: list[str] | None = None, fuzz_examples: int = 20, fuzz_steps: int | None = 10,
-                 scenarios: str | Path = ROOT / "tests" / "scenarios", triage: str | Path = ROOT / triage_mod.DEFAULT,
+                 scenarios: str | Path = BUNDLED_SCENARIOS, triage: str | Path = ROOT / triage_mod.DEFAULT,
                  slither_triage: str | Path | None = ROOT / "slither-triage.toml", slither: bool = True,
                  stages: tuple[str, ...] = STAGES, progress=None, ids: list[str] | None = None) -> MutationRun:
     t0 = time.perf_counter()

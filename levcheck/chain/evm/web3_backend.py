@@ -19,7 +19,7 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
-from ..build import ROOT
+from ..build import PROJECT, ROOT
 from ...errors import ToolchainError
 from .base import ACCOUNT_BALANCE, EVM, START_TIME, account_address, account_key
 
@@ -217,9 +217,10 @@ class HttpEVM(Web3EVM):
 
 
 def anvil_binary() -> Path | None:
-    local = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
-    if local.is_file():
-        return local
+    for base in (PROJECT, ROOT):  # the project's npm packages, then a checkout's
+        local = base / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+        if local.is_file():
+            return local
     found = shutil.which("anvil")
     return Path(found) if found else None
 
