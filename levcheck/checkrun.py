@@ -32,6 +32,7 @@ from .report.results import Case, CheckSummary, Location, StageResult, Status, s
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
 REGRESSION_DIR = project.BUNDLED_SCENARIOS  # tests/scenarios in a checkout; shipped in the wheel
+COVERAGE_SECONDS = 60.0  # at most this much of the budget for the traced coverage replay (~15x the campaign's time)
 GRACE_SECONDS = 3.0  # how far past the budget a stage may run before the alarm stops it
 FUZZ_PROFILES = ("dev", "ci", "nightly")
 
@@ -238,6 +239,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
     from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
 
+    from .report.coverage import coverage_info
     from .report.results_lines import failed_invariants, results_lines
 
     seed = ctx.seed
@@ -250,7 +252,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
     workers = min(fuzz_engine.default_workers(), len(sets))
     rounds = -(-len(sets) // workers)  # units run `workers` at a time: each gets its share of the guard
     cfg = FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=max(1.0, guard / rounds),
-                     backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples")
+                     backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples", record_examples=True)
     with fuzz_engine.open_engine(workers) if workers > 1 else contextlib.nullcontext() as engine:
         port = run_portfolio(cfg, sets, engine, params_dir=ctx.out / "portfolio",
                              on_progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None)
@@ -291,6 +293,11 @@ def stage_fuzz(ctx: Context) -> StageResult:
             "comparisons": E.table(res.edges), "comparison gaps": E.gaps(res.edges)}
     if res.steps_to_failure is not None:
         info["steps to failure"] = res.steps_to_failure
+    # contract coverage: the examples replayed on a tracing EVM (report/coverage.py), within a share of
+    # the budget that leaves the replay stage its time; lcov.info and coverage.html in the run folder
+    _emit(ctx, "levcheck check: contract coverage (traced replay of the campaign's examples)")
+    info["contract coverage"] = coverage_info([(u.params, u.shard.result.executed) for u in port.units], ctx.built(), ctx.out,
+                                              min(COVERAGE_SECONDS, ctx.remaining() - 30.0))
     if port.failing_set is not None:
         info["counterexample from"] = f"parameter set {port.failing_set}"
     cut = ""

@@ -153,3 +153,31 @@ def test_fuzz_coverage_refuses_shards(capsys):
 
     assert main(["fuzz", "--seed", "2", "--examples", "2", "--workers", "2", "--coverage", "x"]) == 2
     assert "levcheck fuzz: error: --coverage replays one campaign" in capsys.readouterr().err
+
+
+@needs_anvil
+def test_check_writes_coverage_into_its_run_folder_and_summary(tmp_path, monkeypatch):
+    """`check`'s fuzz stage records its examples and replays them: lcov.info and coverage.html in the
+    run folder, the figures in summary.json, the figures and the blind spots in summary.md."""
+    import json
+
+    from levcheck.cli import main
+    from levcheck.fuzz import engine
+    from levcheck.specs.params import BUNDLED
+
+    monkeypatch.setattr(engine, "default_workers", lambda: 1)  # one set, in this process
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(BUNDLED.to_dict()))
+    cfg = tmp_path / "levcheck.toml"
+    cfg.write_text(f'fuzz_profile = "dev"\nfuzz_examples = 1\nparams = "{params}"\n')
+    out = tmp_path / "out"
+    assert main(["check", "--config", str(cfg), "--only", "fuzz", "--seed", "4", "--out", str(out)]) == 0
+    run = out / "latest"
+    assert (run / "lcov.info").is_file() and (run / "coverage.html").is_file()
+    fuzz = next(s for s in json.loads((run / "summary.json").read_text())["stages"] if s["name"] == "fuzz")
+    cov = fuzz["info"]["contract coverage"]
+    assert 0 < cov["lines"]["percent"] < 100 and cov["replayed"] == {**cov["replayed"], "examples": 1, "of": 1}
+    md = (run / "summary.md").read_text()
+    assert "## Contract coverage (fuzz)" in md and f"lines **{cov['lines']['percent']}%**" in md
+    first = cov["uncovered"][0]
+    assert f"| {first['function']} | `{first['file']}:{first['line']}` |" in md

@@ -92,7 +92,9 @@ def summary_info(cov: Coverage) -> dict[str, Any]:
 
 
 def markdown(info: dict[str, Any]) -> list[str]:
-    """summary.md's section from `summary_info`."""
+    """summary.md's section from `summary_info` (or `coverage_info`)."""
+    if "not measured" in info:
+        return ["", "## Contract coverage (fuzz)", "", f"Not measured: {info['not measured']}."]
     pct = ", ".join(f"{k} **{info[k]['percent']}%** ({info[k]['hit']}/{info[k]['found']})" for k in ("lines", "branches", "functions"))
     r = info["replayed"]
     out = ["", "## Contract coverage (fuzz)", "",
@@ -150,3 +152,17 @@ def write_html(cov: Coverage, path: Path) -> None:
         body.append("</table>")
     path.write_text(f"<!doctype html><html><head><meta charset=utf-8><title>levcheck coverage</title><style>{_CSS}</style></head>"
                     f"<body>{''.join(body)}</body></html>\n")
+
+
+def coverage_info(groups: list[tuple[Any, list]], artifacts: Any, out_dir: Path, seconds: float) -> dict[str, Any]:
+    """`check`'s fuzz stage: coverage within `seconds` of replay, written into the run folder, as
+    `summary_info`; a replay that cannot run (no anvil, no time left) is said, never a figure."""
+    from levcheck.errors import LevcheckError
+
+    if seconds < 5:
+        return {"not measured": f"only {max(seconds, 0):.0f} s of the budget left for the traced replay"}
+    try:
+        cov = campaign_coverage(groups, artifacts, out_dir, seconds)
+    except LevcheckError as exc:  # ToolchainError included: e.g. anvil not installed
+        return {"not measured": str(exc)}
+    return {**summary_info(cov), "lcov": str(Path(out_dir) / "lcov.info"), "html": str(Path(out_dir) / "coverage.html")}

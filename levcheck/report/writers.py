@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import __version__, sarif
 from .results import Case, CheckSummary, Status
+from .coverage import markdown as coverage_markdown
 
 
 def write_json(summary: CheckSummary, path: Path) -> None:
@@ -132,6 +133,9 @@ def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | No
         for st, c in counted:
             out.append(f"| {c.id} | {verdict[c.status]} | {c.details['exercised']} | {str(c.details.get('premise', '')).replace('|', '/')} |")
     out += _portfolio_tables(summary)
+    for st in summary.stages:  # the fuzz campaign's contract coverage and its blind spots (report/coverage.py)
+        if "contract coverage" in st.info:
+            out += coverage_markdown(st.info["contract coverage"])
     infos = [(st.name, {k: v for k, v in st.info.items() if k not in _TABLES}) for st in summary.stages if st.info]
     if infos:
         out += ["", "## Figures", ""]
@@ -140,7 +144,7 @@ def write_markdown(summary: CheckSummary, path: Path, plots: dict[str, str] | No
     path.write_text("\n".join(out) + "\n")
 
 
-_TABLES = ("portfolio", "comparisons", "comparison gaps")  # fuzz info keys rendered as tables, not figures
+_TABLES = ("portfolio", "comparisons", "comparison gaps", "contract coverage")  # fuzz info keys rendered as sections, not figures
 
 
 def _portfolio_tables(summary: CheckSummary) -> list[str]:
