@@ -146,3 +146,36 @@ def test_remapping_rules_follow_solc():
     assert layout.remap("solmate/tokens/ERC20.sol", "test/T.sol") == "lib/solmate/src/tokens/ERC20.sol"
     assert layout.remap("solmate/tokens/ERC20.sol", "src/V.sol") == "lib/old/tokens/ERC20.sol"  # a context wins
     assert layout.remap("forge-std/Test.sol", "src/V.sol") == "forge-std/Test.sol"
+
+
+def test_the_project_config_is_found_upward_and_its_paths_are_the_projects(tmp_path, monkeypatch):
+    from levcheck.checkrun import CheckConfig
+    from levcheck.errors import LevcheckError
+
+    (tmp_path / "levcheck.toml").write_text('out = "reports"\nbudget = 30\n')
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "sub" / "pyproject.toml").write_text('[project]\nname = "x"\n')  # no [tool.levcheck]: not a config
+    monkeypatch.chdir(tmp_path / "sub" / "deeper")
+    cfg = CheckConfig.from_pyproject()
+    assert cfg.budget == 30 and Path(cfg.out) == tmp_path / "reports"
+    with pytest.raises(LevcheckError, match="no such config file"):
+        CheckConfig.from_pyproject(tmp_path / "missing.toml")
+    (tmp_path / "levcheck.toml").write_text("budgett = 1\n")
+    with pytest.raises(LevcheckError, match="unknown levcheck settings key"):
+        CheckConfig.from_pyproject()
+
+
+def test_init_appends_to_a_pyproject_and_reads_a_foundry_layout(tmp_path, capsys):
+    from levcheck.cli import main
+
+    here = project(tmp_path, "vault", FIXTURE)
+    (here / "pyproject.toml").write_text('[project]\nname = "vault"\n')
+    assert main(["init", str(here)]) == 0
+    text = (here / "pyproject.toml").read_text()
+    assert text.startswith('[project]\nname = "vault"\n') and '[tool.levcheck]\n' in text and 'contracts = "src"' in text
+    flow = (here / ".github" / "workflows" / "levcheck.yml").read_text()
+    assert "levcheck analyze --contracts src" in flow and "levcheck check" not in flow  # other code: no protocol battery
+    out = capsys.readouterr().out
+    assert "levcheck build --contracts src" in out and "levcheck check " not in out
+    assert main(["init", str(here)]) == 2
+    assert "pyproject.toml already holds levcheck's settings" in capsys.readouterr().err
