@@ -21,8 +21,19 @@ need_node() {
     echo "levcheck: error: node and npm are required (Node.js 20): install them, then re-run" >&2; exit 2; }
 }
 
+# lcov (genhtml, `lcov --summary`): the real LCOV reader the coverage tests check lcov.info with.
+# Optional for levcheck itself; installed like node: only if missing, only as root.
+need_lcov() {
+  if command -v lcov >/dev/null && command -v genhtml >/dev/null; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "levcheck: lcov missing; installing Debian's lcov" >&2
+    apt-get update -qq && apt-get install -y -qq lcov >/dev/null || echo "levcheck: could not install lcov (the coverage tests need it)" >&2
+  fi
+}
+
 setup() {
   need_node
+  need_lcov
   local stamp=".venv/.levcheck-stamp" want
   want=$(cat pyproject.toml package-lock.json | sha256sum | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules/solc ]; then return; fi
