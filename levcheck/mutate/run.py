@@ -108,13 +108,27 @@ def run_mutation(engine, *, contracts: str = "contracts", seed: int = 0, max_mut
     tb = time.perf_counter()
     baseline: Baseline = client.submit(run_battery, src, None, cfg, None, pure=False).result()
     baseline_seconds = time.perf_counter() - tb
+    run_notes: list[str] = []
     futures = [client.submit(run_battery, src, m, cfg, baseline, pure=False, key=f"levcheck-mutant-{m.id}-{seed}")
                for m in sample]
     from distributed import as_completed
 
     results: list[MutantResult] = []
-    for fut in as_completed(futures):
-        r = fut.result()
+    retried: list[str] = []
+    pending = as_completed(futures)
+    for fut in pending:
+        try:
+            r = fut.result()
+        except LevcheckError as exc:
+            # Not the mutant's doing (a toolchain error is raised before any stage runs; a mutant's own
+            # failures are verdicts): run it once more rather than lose a long run near its end.
+            m = next(x for x in sample if fut.key == f"levcheck-mutant-{x.id}-{seed}")
+            if m.id in retried:
+                raise
+            retried.append(m.id)
+            run_notes.append(f"mutant {m.id}: re-run after an error on its worker ({str(exc).splitlines()[0][:160]})")
+            pending.add(client.submit(run_battery, src, m, cfg, baseline, pure=False, key=f"levcheck-mutant-{m.id}-{seed}-retry"))
+            continue
         results.append(r)
         if progress is not None:
             progress(r, len(results), len(sample))
@@ -130,6 +144,7 @@ def run_mutation(engine, *, contracts: str = "contracts", seed: int = 0, max_mut
     run = MutationRun(seed, len(mutants), dropped, results, stale, cfg, time.perf_counter() - t0, engine.address,
                       engine.workers, engine.startup_seconds, baseline_seconds,
                       cpu_seconds=sum(r.cpu_seconds for r in results))
+    run.notes += run_notes
     run.notes += [f"mutant {lw.key}: worker {lw.worker} died while running it; re-run" for lw in lost]
     if max_mutants is not None and max_mutants < len(mutants):
         run.notes.append(f"a seeded sample of {len(sample)} of {len(mutants)} distinct mutants (--max-mutants; seed {seed})")
