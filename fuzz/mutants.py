@@ -38,6 +38,18 @@ class Mutant:
         return {self.path: text.replace(self.old, self.new, 1)}
 
 
+# issue 12 finding 2 restored: the reserve reverts a keeper payment it cannot fund in full (and so blocks
+# the rebalance). A campaign reaches idle QUOTE below one keeper fee with the edge actions of issue 12
+# (keeper_idle, empty_reserve): seed 0 of the quality budget catches it at example 3 (1,013 steps,
+# shrunk to 6); tests/test_econ.py also replays the finding's scenarios on it.
+KEEPER_PAYMENT_REVERTS = Mutant(
+    "keeper-payment-reverts",
+    "ReservePool.payKeeper reverts InsufficientLiquidity when it holds less idle QUOTE than the fee",
+    RP,
+    "paid = FixedPointMath.min(amount, idle);",
+    "if (amount > idle) revert InsufficientLiquidity(amount, idle);\n        paid = amount;",
+)
+
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "trigger-inverted-short",
@@ -92,19 +104,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "lastRebalance = block.timestamp;\n"
         "        if (trigger != Trigger.Ripcord) IReservePool(reserve).payKeeper(msg.sender, baseAmount == 0 ? keeperFee : _keeperFeeEntitled(baseAmount, p));",
     ),
+    KEEPER_PAYMENT_REVERTS,
 )
-
-# issue 12 finding 2 restored: the reserve reverts a keeper payment it cannot fund in full (and so blocks
-# the rebalance). Not in MUTANTS: a campaign reaches idle QUOTE below one keeper fee only with the edge
-# actions of issue 12; tests/test_econ.py replays the finding's scenarios on it.
-KEEPER_PAYMENT_REVERTS = Mutant(
-    "keeper-payment-reverts",
-    "ReservePool.payKeeper reverts InsufficientLiquidity when it holds less idle QUOTE than the fee",
-    RP,
-    "paid = FixedPointMath.min(amount, idle);",
-    "if (amount > idle) revert InsufficientLiquidity(amount, idle);\n        paid = amount;",
-)
-
 
 def by_name(name: str) -> Mutant:
     for m in MUTANTS:

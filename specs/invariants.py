@@ -745,6 +745,14 @@ def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWi
         grew = state.pool_value() - prev.pool_value()
         if grew > 0:  # value someone put into the pool is on offer to everyone else
             added, added_by = added + grew, _add(added_by, who, grew)
+        if ok and o.action == "remove_liquidity":
+            # the rounding a leaving LP's outputs leave in the pool (paid out: rounded down, up to a wei
+            # of BASE, worth P / WAD QUOTE wei) raises the other LPs' shares: a gift from the sender
+            for holder, shares in lp.items():
+                if holder != who and shares and state.pool_total_shares and prev.pool_total_shares:
+                    rise = shares * state.pool_value() // state.pool_total_shares - shares * prev.pool_value() // prev.pool_total_shares
+                    if rise > 0:
+                        gifts = _add(gifts, holder, rise + 1)
         if ok and o.action in ("mint", "redeem", "mint_redeem"):
             # the rounding and fees a minter or redeemer pays stay in the series (SPEC: rounding against
             # the user, for the protocol): its other holders' tokens are worth more, a gift from the sender
