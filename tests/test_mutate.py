@@ -72,6 +72,26 @@ def test_no_mutant_is_obviously_broken_before_the_battery() -> None:
             assert re.search(rf"\baddress\b[^;\n]*\b{m.new};", text), m.summary
 
 
+def test_malformed_slither_patches_are_dropped() -> None:
+    """slither-mutate 0.11's ROR rewrites a different span than the comparison it replaces in a compound
+    condition (the run's first invalid mutant: `feeBps_ > MAX_FEE_BPS` -> `feeBps_ >= MAX_FEE_BPS ||
+    protocolShareBps_`), and its CR comments out the rest of a line inside an open parenthesis: such
+    patches are dropped before the battery; a true operator swap and a whole-statement comment stay."""
+    from levcheck.mutate.generate import _malformed, _mutant
+
+    text = "contract P {\n    function f(uint a, uint b) external {\n        if (a > 5 || b > 7) revert E();\n        x = a - b;\n    }\n}\n"
+    src = {"contracts/P.sol": text}
+    at = lambda s: (text.index(s), text.index(s) + len(s))  # noqa: E731
+    cases = [("ROR", "a > 5", "a >= 5 || b", True), ("ROR", "a > 5", "a >= 5", False), ("AOR", "a - b", "a + b", False),
+             ("CR", "a > 5 || b > 7) revert E();", "//a > 5 || b > 7) revert E();", True),
+             ("CR", "x = a - b;", "//x = a - b;", False)]
+    for op, old, new, broken in cases:
+        m = _mutant(src, "contracts/P.sol", *at(old), new, op, "slither-mutate")
+        assert _malformed(m, text) is broken, (op, old, new)
+    ms, dropped = generate(SOURCES, only=["SpotPool.sol"], slither=False)
+    assert not any(_malformed(m, SOURCES[m.file]) for m in ms)  # levcheck's own operators are never dropped so
+
+
 def test_mutant_ids_select_exactly_the_named_mutants() -> None:
     """`--mutant ID` re-runs named survivors; an id that names no mutant (or several) is an error
     before any battery runs (no engine is touched: engine=None)."""

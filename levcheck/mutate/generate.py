@@ -9,7 +9,7 @@ the debt asset of a series swapped, a state write dropped.
 
 A mutant whose file is textually identical to the original after removing comments and whitespace
 (slither's comment replacements, a no-op swap) is dropped, and so is a second mutant identical to
-an earlier one. A mutant's id hashes its file, operator, the replaced text, the replacement and
+an earlier one, and a slither-mutate patch that is not the mutation it names (`_malformed`). A mutant's id hashes its file, operator, the replaced text, the replacement and
 which occurrence of the replaced text it is: stable when unrelated lines move.
 """
 from __future__ import annotations
@@ -71,6 +71,9 @@ def generate(sources: dict[str, str], only: list[str] | None = None, slither: bo
     seen = {f: {normalise(sources[f])} for f in files}
     out, dropped = [], 0
     for m in candidates:
+        if _malformed(m, sources[m.file]):
+            dropped += 1
+            continue
         norm = normalise(m.apply(sources[m.file]))
         if norm in seen[m.file]:
             dropped += 1
@@ -78,6 +81,24 @@ def generate(sources: dict[str, str], only: list[str] | None = None, slither: bo
         seen[m.file].add(norm)
         out.append(m)
     return out, dropped
+
+
+_OPERATORS = re.compile(r"[<>=!&|+\-*/%^~]+")
+
+
+def _malformed(m: Mutant, text: str) -> bool:
+    """A slither-mutate patch that is not the mutation it names, so it is dropped before the battery
+    (slither-analyzer 0.11: ROR/LOR on one comparison of a compound condition replaces that comparison
+    with a rewrite of a different span, e.g. `a > X` -> `a >= X || b`; CR comments out the rest of a
+    line inside an open parenthesis, `if (//a != b) {`). An operator swap keeps its operands."""
+    if m.origin != "slither-mutate":
+        return False
+    if m.operator in ("ROR", "LOR", "AOR", "BOR", "ASOR"):
+        return _OPERATORS.sub(" ", m.old).split() != _OPERATORS.sub(" ", m.new).split()
+    if m.operator == "CR":
+        before = text[text.rfind("\n", 0, m.start) + 1 : m.start]
+        return before.count("(") > before.count(")")
+    return False
 
 
 # ------------------------------------------------------------------ slither-mutate

@@ -55,7 +55,7 @@ def to_json(run: MutationRun, root: Path) -> dict:
 
 def markdown(run: MutationRun, root: Path) -> str:
     lines = [f"# Mutation score: {_pct(run.score)}", "",
-             f"{len(run.results)} mutant(s) run of {run.generated} distinct ({run.dropped_identical} identical dropped); "
+             f"{len(run.results)} mutant(s) run of {run.generated} distinct ({run.dropped_identical} identical or malformed dropped); "
              f"killed {run.count(Verdict.KILLED)}, survived {run.count(Verdict.SURVIVED)} "
              f"({sum(1 for r in run.results if r.accepted)} accepted equivalent), invalid {run.count(Verdict.INVALID)}. "
              f"Killed by: " + ", ".join(f"{s} {sum(1 for r in run.results if r.killed_by == s)}" for s in run.config.stages)
