@@ -96,8 +96,13 @@ def _malformed(m: Mutant, text: str) -> bool:
     if m.operator in ("ROR", "LOR", "AOR", "BOR", "ASOR"):
         return _OPERATORS.sub(" ", m.old).split() != _OPERATORS.sub(" ", m.new).split()
     if m.operator == "CR":
+        # inside an open parenthesis; a contract-level declaration (its uses no longer compile); or the
+        # body of a one-line `if (...) stmt;` (the *next* statement would become the body: not a removal)
         before = text[text.rfind("\n", 0, m.start) + 1 : m.start]
-        return before.count("(") > before.count(")")
+        return (before.count("(") > before.count(")") or before == "    "
+                or bool(re.search(r"\b(?:if|else)\b", before)) and not before.rstrip().endswith(("{", ";")))
+    if m.operator == "RR":  # a modifier or a name in a header replaced by `revert()`
+        return re.fullmatch(r"\w+", m.old.strip()) is not None
     return False
 
 
