@@ -49,8 +49,11 @@ def write_lcov(cov: Coverage, path: Path) -> None:
         if not lines and not fns:
             continue
         out += ["TN:", f"SF:{src}"]
-        out += [f"FN:{f.line},{f.name}" for f in fns]
-        out += [f"FNDA:{cov.functions[f]},{f.name}" for f in fns]
+        names = [f.name for f in fns]
+        # overloads share a name: LCOV would merge them, so a repeated name carries its line
+        label = {f: f.name if names.count(f.name) == 1 else f"{f.name}@{f.line}" for f in fns}
+        out += [f"FN:{f.line},{label[f]}" for f in fns]
+        out += [f"FNDA:{cov.functions[f]},{label[f]}" for f in fns]
         out += [f"FNF:{len(fns)}", f"FNH:{sum(1 for f in fns if cov.functions[f])}"]
         blocks = _blocks(cov, src)
         for line, block, (taken, fell) in blocks:
