@@ -96,6 +96,11 @@ def huge(d: Draw) -> int:
     return (1 + d.int(15)) * 2 ** (100 + d.int(101)) + d.int(2**32)
 
 
+def in_domain(price: int) -> int:
+    """A price inside SPEC's domain, 1e9 .. 1e30 wei of QUOTE per BASE."""
+    return min(max(price, 10**9), 10**30)
+
+
 class DifferentialFailure(AssertionError):
     """The model and the EVM disagreed, or an invariant failed; carries the step report."""
 
@@ -201,13 +206,16 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             return Step.of("swap_exact_in", who, token_in=token, amount_in=max(r_in * frac // BPS, 1))
 
         def price_step(self, d: Draw) -> Step:
-            """Small moves (< 3%), jumps (5% to 45%) or the pool's own price (an arbitrage-style update)."""
+            """Small moves (< 3%), jumps (5% to 45%) or the pool's own price (an arbitrage-style update),
+            kept inside SPEC's price domain (1e9 .. 1e30 wei): a pool drained by a huge swap quotes far
+            beyond it, where a valuation of huge holdings leaves uint256 (MulDivOverflow; SPEC's domain)."""
             kind = d.pick(("small", "jump", "arb"))
             if kind == "arb":
-                return Step.of("set_price", price=max(self.m.spot_price(), 1))
+                empty = self.m.pool.reserve_base == 0  # (every LP left: no pool price)
+                return Step.of("set_price", price=in_domain(self.m.oracle.price if empty else self.m.spot_price()))
             up, p0 = d.flag(), self.m.oracle.price
             move = d.int(300) if kind == "small" else 500 + d.int(4_000)
-            return Step.of("set_price", price=max(p0 * (BPS + move if up else BPS - move) // BPS, 1))
+            return Step.of("set_price", price=in_domain(p0 * (BPS + move if up else BPS - move) // BPS))
 
         # -------------------------------------------------------------- holders
 
@@ -380,8 +388,8 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             st = self.s.prev_state
             if E.floor_gap(st) >= 0:
                 for k in (50, 70, 130, 200, 300):
-                    if E.floor_gap(dataclasses.replace(st, price=st.price * k // 100)) < 0:
-                        self.run(Step.of("set_price", price=st.price * k // 100))
+                    if E.floor_gap(dataclasses.replace(st, price=in_domain(st.price * k // 100))) < 0:
+                        self.run(Step.of("set_price", price=in_domain(st.price * k // 100)))
                         break
                 else:
                     mp = self.s.params
@@ -444,7 +452,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             sht = shorts[0]
             self.drain_idle(longs[0], self.m.series[sht].p.keeper_fee // 2, 100 + d.int(400))
             p0 = self.m.oracle.price
-            self.run(Step.of("set_price", price=p0 * (BPS + 380 + d.int(300)) // BPS))  # a 3x short leaves 3.5x
+            self.run(Step.of("set_price", price=in_domain(p0 * (BPS + 380 + d.int(300)) // BPS)))  # a 3x short leaves 3.5x
             pay = self.keeper_payment(sht)
             if pay is not None and pay[1] + off - pay[0] > 0:
                 self.run(Step.of("inject", "carol", base=0, quote=pay[1] + off - pay[0]))
@@ -566,7 +574,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             self.run(Step.of("mint", who, series=series, quote_in=(1 + d.int(50_000)) * WAD))
             move, p0 = 500 + d.int(4_000), self.m.oracle.price
             price = p0 * (BPS - move if long else BPS + move) // BPS
-            self.run(Step.of("set_price", price=max(price, 1)), Step.of("ripcord", KEEPER, series=series))
+            self.run(Step.of("set_price", price=in_domain(price)), Step.of("ripcord", KEEPER, series=series))
             self.run(Step.of("settle_insolvency", KEEPER, series=series))
 
         def sandwich(self, series: str, base_in: bool, frac: int, who: str = TRADER) -> None:
@@ -609,7 +617,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 self.run(Step.of("mint", "bob", series=sht, quote_in=(1 + d.int(1_000)) * WAD))
             self.drain_idle(lng, d.int(self.m.series[sht].p.keeper_fee), 100 + d.int(400))  # below one keeper fee
             move, p0 = 380 + d.int(700), self.m.oracle.price  # +3.8% .. +10.8%: a 3x short leaves 3.5x
-            self.run(Step.of("set_price", price=p0 * (BPS + move) // BPS), Step.of("rebalance", KEEPER, series=sht),
+            self.run(Step.of("set_price", price=in_domain(p0 * (BPS + move) // BPS)), Step.of("rebalance", KEEPER, series=sht),
                      Step.of("ripcord", KEEPER, series=sht))
 
         def drain_idle(self, lng: str, left: int, dip: int, rounds: int = 4) -> None:
