@@ -42,4 +42,4 @@ for label in ("series0", "series1"):
     for target, action in ((sp.min_lev, "rebalance"), (sp.max_lev, "rebalance"), (sp.ripcord_lev, "ripcord")):
         steps += [S("set_price", None, price=price_for(label, target)), S(action, "keeper1", series=label)]
 steps.append(S("set_price", None, price=BUNDLED.initial_price))
-dump(Scenario(steps=steps, origin="manual (issue 13)", description="draft"), sys.argv[1])
+dump(Scenario(steps=steps, origin="manual (issue 13)", description="SPEC 'LeveragedToken' rebalance / ripcord: the band [minLev, maxLev] and the ripcord threshold are inclusive. For the long and the short, an oracle price (found by bisection: notes/mutation/build-band-edges.py) puts leverage exactly on 2.5x and on 3.5x, where rebalance() is refused NotTriggered (in band, fallback not due), and exactly on 4.5x, where ripcord() is refused NotAboveRipcord. (Issue 13: `lev >= minLev` -> `lev > minLev` survived the mutation battery; random prices almost never land leverage on an edge to the wei.)"), sys.argv[1])

@@ -40,4 +40,4 @@ edge("mint", "alice", "min_shares", +1, one, series="series0", quote_in=500 * WA
 edge("mint", "bob", "min_shares", +1, one, series="series1", quote_in=500 * WAD)
 edge("redeem", "alice", "min_quote_out", +1, one, series="series0", shares=100 * WAD)
 edge("redeem", "bob", "min_quote_out", +1, one, series="series1", shares=100 * WAD)
-dump(Scenario(steps=steps, origin="manual (issue 13)", description="draft"), sys.argv[1])
+dump(Scenario(steps=steps, origin="manual (issue 13)", description="SPEC 'SpotPool' and 'LeveragedToken': every limit a caller passes, at its edge. Each of swapExactIn's minOut (both directions), swapExactOut's maxIn (both directions), addLiquidity's minShares, removeLiquidity's minBase and minQuote, mint's minShares and redeem's minQuoteOut (long and short) is first one wei too tight (refused: InsufficientOutput / ExcessiveInput / InsufficientShares with both numbers) and then exactly the amount the call yields (accepted: the comparisons are `out < min` and `in > max`). (Issue 13: the fuzzer passes 0 / unlimited, so removing or shifting these guards survived the mutation battery.)"), sys.argv[1])

@@ -33,5 +33,6 @@ def pool_to(price: int) -> list[Step]:
 for price, label, holder in ((P0 * 14 // 10, "series1", "bob"), (P0 * 6 // 10, "series0", "alice")):
     steps += [S("set_price", None, price=price)] + pool_to(price)
     steps += [S("redeem", holder, series=label, shares=1_000 * WAD), S("settle_insolvency", "keeper1", series=label),
-              S("redeem", holder, series=label, shares=1_000 * WAD)]
-dump(Scenario(steps=steps, origin="manual (issue 13)", description="draft"), sys.argv[1])
+              S("redeem", holder, series=label, shares=1_000 * WAD),
+              S("mint", "carol", series=label, quote_in=100 * WAD)]  # V == 0 with supply: SeriesInsolvent
+dump(Scenario(steps=steps, origin="manual (issue 13)", description="SPEC 'LeveragedToken' redeem and settleInsolvency: a series whose value is negative at a price both the oracle and the pool have reached (a trader moves the pool, so the redemption's trades fill within the slippage cap). The short at +40 %: a third of its supply redeems, the whole holdings could pay the slice's buyback but the slice's own QUOTE cannot (`gross < spent`): SeriesInsolvent. The long at -40 %: the slice's cash cannot repay its debt slice: SeriesInsolvent. Each is then settled (bad debt): a redemption pays 0 and a mint is refused SeriesInsolvent (V == 0 with tokens outstanding). (Issue 13: removing the short's guard survived the mutation battery: the fuzzer's crashes move only the oracle, so a redemption reverts on the pool's cap before reaching it.)"), sys.argv[1])

@@ -22,10 +22,10 @@ steps = [
     S("allocate_fees", "keeper1"),                                            # A+86399: TooEarly(A+86400)
     S("allocate_fees", "keeper1"),                                            # A+86400: allowed
 ]
-s = Session(BUNDLED)
+s = Session(BUNDLED)  # prints when each call runs (one second per transaction)
 for i, st in enumerate(steps):
     t = s.evm.time
     r = s.step(i, st)
     print(i, st.action, "at", t, r.ok, r.render()[:150] if "revert" in r.render() else "")
 s.close()
-dump(Scenario(steps=steps, origin="manual (issue 13)", description="draft"), sys.argv[1])
+dump(Scenario(steps=steps, origin="manual (issue 13)", description="SPEC 'ReservePool' and 'PriceOracle': the three time windows at their exact edges. allocateFees and checkpoint are refused TooEarly one second before lastX + period and allowed at it (`now < last + period` is strict); a price is fresh at exactly updatedAt + maxAge and StalePrice one second later (`now > updatedAt + maxAge`). Every transaction takes one second, so the warps land each call on its edge. (Issue 13: boundary comparisons of these windows survived the mutation battery; random warps almost never hit an edge.)"), sys.argv[1])

@@ -1,0 +1,32 @@
+"""Build tests/scenarios/fractional-target-leverage.json: a market whose series target 2.5x (band 2x-3x,
+ripcord 4x), so T - 1 = 1.5 and every `x * T / WAD` has a remainder: the bundled 3x makes the first
+mint's borrow net * 2 exact, and a rounding direction there cannot be seen. Odd amounts throughout."""
+import dataclasses
+import sys
+
+from levcheck.chain.session import Session
+from levcheck.specs.arith import WAD
+from levcheck.specs.params import BUNDLED, SeriesParams
+from levcheck.specs.scenario import Scenario, Step, dump
+
+S = Step.of
+lev = dict(target_lev=25 * WAD // 10, min_lev=2 * WAD, max_lev=3 * WAD, ripcord_lev=4 * WAD)
+params = dataclasses.replace(BUNDLED, series=(SeriesParams(is_long=True, **lev), SeriesParams(is_long=False, **lev)))
+params.validate()
+P0 = params.initial_price
+steps = [S("mint", "alice", series="series0", quote_in=1_001 * WAD + 1), S("mint", "bob", series="series1", quote_in=999 * WAD + 3),
+         S("mint", "carol", series="series0", quote_in=333 * WAD + 7), S("mint", "carol", series="series1", quote_in=77 * WAD + 1),
+         S("set_price", None, price=P0 * 125 // 100), S("rebalance", "keeper1", series="series0"),
+         S("ripcord", "keeper1", series="series1"), S("set_price", None, price=P0),
+         S("redeem", "alice", series="series0", shares=123 * WAD + 5), S("redeem", "bob", series="series1", shares=321 * WAD + 9)]
+s = Session(params)
+for i, st in enumerate(steps):
+    r = s.step(i, st)
+    print(r.render())
+    assert r.ok
+s.close()
+dump(Scenario(params=params, steps=steps, origin="manual (issue 13)", description=(
+    "SPEC 'LeveragedToken' at a target whose products have remainders: both series target 2.5x (band 2x-3x, "
+    "ripcord 4x), so the first mint borrows net x 1.5 (rounded down: never beyond the target), and every later "
+    "mint, rebalance and redemption, with odd amounts, rounds where the spec says. (Issue 13: at the bundled 3x the "
+    "first mint's borrow net x 2 is exact, so flipping its rounding survived the mutation battery.)")), sys.argv[1])
