@@ -15,7 +15,7 @@ from typing import Callable
 
 from . import formulas as F
 from . import procedures as P
-from .arith import BPS, INT, WAD
+from .arith import BPS, INT
 from .invariants import Outcome
 from .model import CHECKPOINT_INTERVAL
 from .params import MarketParams
