@@ -518,10 +518,28 @@ def _fees_conserved(state: SystemState, prev: SystemState | None, o: Outcome | N
                      o.args.get("series"), charged=charged, grew=state.fees_received - prev.fees_received)
 
 
+def pool_edge(state: SystemState, o: Outcome, trader: str) -> int:
+    """What `trader`'s swaps in one step got from the pool beyond the oracle price P: for each `Swap`
+    it sent, the value out minus the value in, both at P (a gain rounded down, a cost rounded up).
+    Positive only where the pool was priced away from the oracle in the trader's favour."""
+    edge = 0
+    for args in o.events_named("Swap", "pool"):
+        if args.get("sender") != trader:
+            continue
+        if args["tokenIn"] == "BASE":  # sold BASE for QUOTE
+            edge += args["amountOut"] - -(-args["amountIn"] * state.price // WAD)
+        else:  # bought BASE with QUOTE
+            edge += args["amountOut"] * state.price // WAD - args["amountIn"]
+    return edge
+
+
 @_invariant(
     "fees.round_trip",
     "fees",
-    "A mint immediately followed by the redeem of the shares it gave never returns more QUOTE than was paid.",
+    "A mint immediately followed by the redeem of the shares it gave never returns more QUOTE than was "
+    "paid, plus what the series' own swaps in the round trip got from a pool priced away from the oracle "
+    "(their value out minus value in at P, when positive: the pool's arbitrage, paid by its LPs, not by "
+    "the other holders). With the pool at the oracle price a round trip never gains.",
     transition=True,
     actions=("mint_redeem",),
     premise=lambda st, prev, o: o.reverted is None and o.result is not None,
@@ -531,8 +549,10 @@ def _round_trip(state: SystemState, prev: SystemState | None, o: Outcome | None)
     assert o is not None
     if o.action == "mint_redeem" and o.reverted is None and o.result is not None:
         paid, got = o.result
-        if got > paid:
-            yield _found(f"mint of {paid} then redeem returned {got}", o.args.get("series"), paid=paid, got=got)
+        edge = max(0, pool_edge(state, o, o.args.get("series", "")))
+        if got > paid + edge:
+            yield _found(f"mint of {paid} then redeem returned {got} (the pool's edge to the series' swaps: {edge})",
+                         o.args.get("series"), paid=paid, got=got, pool_edge=edge)
 
 
 @_invariant(

@@ -326,3 +326,32 @@ def test_campaign_reports_exercise_counts_per_invariant() -> None:
     assert all(n <= r.exercised["accounting.differential"] for n in r.exercised.values())
     assert r.views_read >= r.examples  # step 0 of every example reads the views
     assert r.to_json()["exercised"] == r.exercised
+
+
+# ------------------------------------------------------------------------------------ round trip
+
+
+def _swap(sender: str, token_in: str, amount_in: int, amount_out: int) -> tuple:
+    return ("pool", "Swap", {"sender": sender, "tokenIn": token_in, "amountIn": amount_in, "amountOut": amount_out, "protocolFee": 0})
+
+
+def test_round_trip_allows_only_the_edge_a_mispriced_pool_gave_the_series_own_swaps(base: SystemState) -> None:
+    # A short's redeem buys back BASE; with the pool selling BASE at half the oracle price, buying 1e15 BASE
+    # for P0/2 * 1e15 / WAD QUOTE gains the round trip P0/2 * 1e15 / WAD at P: the pool's arbitrage (its LPs
+    # pay it), not the other holders'. Found by the portfolio campaign on the tight-floor set (a dust mint
+    # whose sale was skipped, then a redeem that bought BASE in a pool pushed far below the oracle).
+    b = base
+    inv = by_id("fees.round_trip")
+    cost = P0 // 2 * 10**15 // WAD
+    gain = P0 * 10**15 // WAD - cost
+    cheap = (_swap(SHORT, "QUOTE", cost, 10**15),)
+    ok = Outcome("mint_redeem", "alice", {"series": SHORT, "quote_in": 100}, None, (), (100, 100 + gain), cheap)
+    assert inv.check(b, b, ok) == []
+    over = dataclasses.replace(ok, result=(100, 101 + gain))
+    [v] = inv.check(b, b, over)
+    assert (v.invariant, v.values["pool_edge"], v.values["got"]) == ("fees.round_trip", gain, 101 + gain)
+    # someone else's swap in the same step is no allowance; nor is a swap at or worse than the oracle
+    others = dataclasses.replace(ok, events=(_swap("trader", "QUOTE", cost, 10**15),))
+    assert [v.values["pool_edge"] for v in inv.check(b, b, others)] == [0]
+    fair = dataclasses.replace(ok, result=(100, 101), events=(_swap(SHORT, "QUOTE", P0 * 10**15 // WAD, 10**15),))
+    assert [v.values["pool_edge"] for v in inv.check(b, b, fair)] == [0]
