@@ -79,14 +79,15 @@ def test_malformed_slither_patches_are_dropped() -> None:
     patches are dropped before the battery; a true operator swap and a whole-statement comment stay."""
     from levcheck.mutate.generate import _malformed, _mutant
 
-    text = "contract P {\n    uint256 public held;\n    function f(uint a, uint b) external nonReentrant {\n        if (a > 5 || b > 7) revert E();\n        x = a - b;\n    }\n}\n"
+    text = "contract P {\n    uint256 public held;\n    function f(uint a, uint b) external nonReentrant {\n        if (a > 5 || b > 7) revert E();\n        x = a - b;\n        uint256 d = a;\n    }\n}\n"
     src = {"contracts/P.sol": text}
     at = lambda s: (text.index(s), text.index(s) + len(s))  # noqa: E731
     cases = [("ROR", "a > 5", "a >= 5 || b", True), ("ROR", "a > 5", "a >= 5", False), ("AOR", "a - b", "a + b", False),
              ("CR", "a > 5 || b > 7) revert E();", "//a > 5 || b > 7) revert E();", True),
              ("CR", "x = a - b;", "//x = a - b;", False), ("CR", "revert E();", "//revert E();", True),
              ("CR", "uint256 public held;", "//uint256 public held;", True), ("RR", "nonReentrant", "revert()", True),
-             ("RR", "x = a - b;", "revert();", False)]
+             ("RR", "x = a - b;", "revert();", False), ("RR", "uint256 d = a;", "revert();", True),
+             ("CR", "uint256 d = a;", "//uint256 d = a;", True)]
     for op, old, new, broken in cases:
         m = _mutant(src, "contracts/P.sol", *at(old), new, op, "slither-mutate")
         assert _malformed(m, text) is broken, (op, old, new)

@@ -99,11 +99,18 @@ def _malformed(m: Mutant, text: str) -> bool:
         # inside an open parenthesis; a contract-level declaration (its uses no longer compile); or the
         # body of a one-line `if (...) stmt;` (the *next* statement would become the body: not a removal)
         before = text[text.rfind("\n", 0, m.start) + 1 : m.start]
-        return (before.count("(") > before.count(")") or before == "    "
-                or bool(re.search(r"\b(?:if|else)\b", before)) and not before.rstrip().endswith(("{", ";")))
+        if (before.count("(") > before.count(")") or before == "    "
+                or bool(re.search(r"\b(?:if|else)\b", before)) and not before.rstrip().endswith(("{", ";"))):
+            return True
     if m.operator == "RR":  # a modifier or a name in a header replaced by `revert()`
-        return re.fullmatch(r"\w+", m.old.strip()) is not None
+        if re.fullmatch(r"\w+", m.old.strip()) is not None:
+            return True
+    if m.operator in ("CR", "RR"):  # a local's declaration removed: its later uses do not compile
+        return _LOCAL_DECL.match(m.old.strip()) is not None
     return False
+
+
+_LOCAL_DECL = re.compile(r"(?:u?int\d*|bool|address|bytes\d*)(?: memory| storage| calldata)? \w+\b(?!\s*[,)])")
 
 
 # ------------------------------------------------------------------ slither-mutate
