@@ -347,8 +347,19 @@ def stage_replay(ctx: Context) -> StageResult:
             if action in ACTION_FUNCTION:
                 loc = function_location(artifacts, *ACTION_FUNCTION[action])
         cases.append(Case(rel, "replay", status, res.message, seconds=time.perf_counter() - t0, location=loc, artifact=rel))
+    # the constructors refuse exactly what the spec refuses, at every limit (the campaigns deploy only valid sets)
+    from levcheck.chain.conformance import constructor_conformance
+
+    t0 = time.perf_counter()
+    conf = constructor_conformance(artifacts, backend=ctx.config.backend)
+    wrong = [c for c in conf if not c.ok]
+    cases.append(Case("constructor limits", "replay", Status.FAIL if wrong else Status.PASS,
+                      "; ".join(c.describe() for c in wrong) if wrong else
+                      f"{len(conf)} parameter sets on and one past every constructor limit: deployed or refused as the spec says",
+                      seconds=time.perf_counter() - t0))
     bad = sum(c.status is Status.ERROR for c in cases)
-    msg = f"{len(files)} regression scenario(s) from {_rel(folder)}" + (f"; {bad} could not be replayed" if bad else "")
+    msg = (f"{len(files)} regression scenario(s) from {_rel(folder)}, {len(conf)} constructor-limit deployments"
+           + (f"; {bad} could not be replayed" if bad else ""))
     return StageResult("replay", stage_status(cases), cases=cases, message=msg)
 
 

@@ -194,3 +194,57 @@ BUNDLED = MarketParams()
 def params_or_bundled(path: str | Path | None, economic: bool = True) -> MarketParams:
     """The parameter file at `path`, or the bundled set when no file is given (see `load_params`)."""
     return load_params(path, economic) if path else BUNDLED
+
+
+# ---------------------------------------------------------------------------------------------- boundaries
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A parameter set on one constructor limit, or one unit past it, and the spec's verdict on it:
+    `expected` is the error `validate()` names (the constructor's), None for a set it accepts."""
+
+    name: str
+    params: MarketParams
+    expected: str | None
+
+
+def verdict(params: MarketParams) -> str | None:
+    """The named error `validate()` raises for `params` (the constructors' check), None if accepted."""
+    try:
+        params.validate()
+    except ParamError as exc:
+        return str(exc).split(":", 1)[0]
+    return None
+
+
+def constructor_boundaries(base: MarketParams = BUNDLED) -> list[Boundary]:
+    """Every constructor limit of `validate()`, exactly on it and one unit past it, each changed alone
+    from `base` (series limits on its first series). The deployed constructors must refuse exactly the
+    sets `validate()` refuses, with the same error: `levcheck.chain.conformance` deploys each one."""
+    s = base.series[0]
+    series = {
+        "min_lev": [WAD, WAD - 1, s.target_lev - 1, s.target_lev],
+        "max_lev": [s.target_lev + 1, s.target_lev],
+        "ripcord_lev": [s.max_lev + 1, s.max_lev],
+        "slippage_cap_bps": [1, 0, MAX_SLIPPAGE_CAP_BPS, MAX_SLIPPAGE_CAP_BPS + 1],
+        "mint_fee_bps": [MAX_MINT_REDEEM_FEE_BPS, MAX_MINT_REDEEM_FEE_BPS + 1],
+        "redeem_fee_bps": [MAX_MINT_REDEEM_FEE_BPS, MAX_MINT_REDEEM_FEE_BPS + 1],
+        "fallback_interval": [MIN_FALLBACK_SECONDS, MIN_FALLBACK_SECONDS - 1],
+        "keeper_fee": [1, 0],
+    }
+    market = {
+        "pool_fee_bps": [MAX_POOL_FEE_BPS, MAX_POOL_FEE_BPS + 1],
+        "protocol_share_bps": [BPS, BPS + 1],
+        "floor_bps": [BPS, BPS + 1],
+    }
+    out = []
+    for name, values in market.items():
+        for v in values:
+            p = dataclasses.replace(base, **{name: v})
+            out.append(Boundary(f"{name}={v}", p, verdict(p)))
+    for name, values in series.items():
+        for v in values:
+            p = dataclasses.replace(base, series=(dataclasses.replace(s, **{name: v}), *base.series[1:]))
+            out.append(Boundary(f"series0.{name}={v}", p, verdict(p)))
+    return out

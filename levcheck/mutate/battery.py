@@ -1,4 +1,5 @@
-"""The battery one mutant runs (on an engine worker): compile, then the regression scenarios, a fuzz
+"""The battery one mutant runs (on an engine worker): compile, then the regression scenarios (and the
+constructor-limit deployments of `levcheck.chain.conformance`, as `check`'s replay stage), a fuzz
 campaign with a fixed example budget, and the analysis, stopping at the first stage that kills it.
 
 The order is cheapest first (replaying five scenarios takes about a second, the campaign a few, Slither
@@ -144,6 +145,11 @@ def _stage(stage: str, tree: Path, artifacts, cfg: BatteryConfig, baseline: Base
                 step = r.steps[r.first_failure]
                 first = (step.differences or step.violations or [r.message])[0]
                 return f"{name}: {r.status} at step {r.first_failure} ({step.step.describe()}): {first}"[:400], None
+        from levcheck.chain.conformance import constructor_conformance
+
+        wrong = [c for c in constructor_conformance(artifacts) if not c.ok]
+        if wrong:  # a constructor guard off at its limit, or gone: no campaign deploys an invalid set
+            return f"constructor limits: {wrong[0].describe()}"[:400], None
         return None, None
     if stage == "fuzz":
         from levcheck.fuzz.api import FuzzConfig, run_fuzz
