@@ -103,3 +103,24 @@ def test_events_and_errors_decode_by_name() -> None:
     err = reg.decode_revert(sel("Bad(uint256,int8)") + eth_abi.encode(["uint256", "int8"], [3, -1]))
     assert (err.name, err.args, err.kind) == ("Bad", (3, -1), "custom")
     assert reg.decode_revert(b"\xde\xad").kind == "raw"
+
+
+@settings(max_examples=200, deadline=None)
+@given(typed_values, st.data())
+def test_a_word_event_decodes_as_eth_abi_does(tv: tuple, data: st.DataObject) -> None:
+    # the log fast path (every field one word) against eth_abi on the same topics and data
+    from eth_utils import keccak
+
+    types, values = tv
+    indexed = [data.draw(st.booleans()) for _ in types][:3]  # at most three indexed topics
+    indexed += [False] * (len(types) - len(indexed))
+    inputs = [{"name": f"a{i}", "type": t, "indexed": ix} for i, (t, ix) in enumerate(zip(types, indexed))]
+    reg = AbiRegistry()
+    reg.register([{"type": "event", "name": "E", "anonymous": False, "inputs": inputs}])
+    topic0 = keccak(text=f"E({','.join(types)})")
+    topics = [topic0] + [eth_abi.encode([t], [v]) for t, v, ix in zip(types, values, indexed) if ix]
+    plain = [(t, v) for t, v, ix in zip(types, values, indexed) if not ix]
+    ev = reg.decode_log("0x" + "01" * 20, topics, eth_abi.encode([t for t, _ in plain], [v for _, v in plain]))
+    want = {f"a{i}": eth_abi.decode([t], eth_abi.encode([t], [v]))[0] for i, (t, v) in enumerate(zip(types, values))}
+    want = {k: to_checksum_address(v) if isinstance(v, str) else v for k, v in want.items()}
+    assert ev.name == "E" and ev.args == want

@@ -277,6 +277,29 @@ class _EventAbi:
     name: str
     fields: tuple[tuple[str, str, bool, bool], ...]  # (name, type, indexed, a word type)
     plain_types: tuple[str, ...] = field(default=())
+    all_words: bool = False  # every field one word: `_word_event_args` decodes it
+
+
+def _word_event_args(ev: _EventAbi, topics: list[bytes], data: bytes, convert: Convert) -> dict[str, Any] | None:
+    """The fields of a log whose every field is one word, sliced from the topics and the data; None
+    when a word is not a clean encoding of its type (the caller falls back to the general decoder)."""
+    args: dict[str, Any] = {}
+    ti, di = 1, 0
+    for name, t, indexed, _ in ev.fields:
+        if indexed:
+            w = int.from_bytes(topics[ti], "big")
+            ti += 1
+        else:
+            w = int.from_bytes(data[di : di + 32], "big")
+            di += 32
+        if t == "uint256":
+            args[name] = w
+            continue
+        v = _from_word(t, w)
+        if v is None:
+            return None
+        args[name] = convert("address", v) if t == "address" else v
+    return args
 
 
 class AbiRegistry:
@@ -292,7 +315,7 @@ class AbiRegistry:
                 fields = tuple((p["name"], t, bool(p.get("indexed")), is_word(t))
                                for p in item["inputs"] for t in [canonical_type(p)])
                 plain = tuple(t for _, t, indexed, _ in fields if not indexed)
-                self.events[keccak(text=signature(item))] = _EventAbi(item["name"], fields, plain)
+                self.events[keccak(text=signature(item))] = _EventAbi(item["name"], fields, plain, all(w for *_, w in fields))
             elif item["type"] == "error":
                 sel = function_signature_to_4byte_selector(signature(item))
                 self.errors[sel] = (item["name"], tuple(canonical_type(p) for p in item["inputs"]))
@@ -303,6 +326,10 @@ class AbiRegistry:
         ev = self.events.get(topics[0]) if topics else None
         if ev is None:
             return Event("<unknown>", {"topics": tuple(t.hex() for t in topics), "data": data.hex()}, emitter)
+        if ev.all_words and len(data) == 32 * len(ev.plain_types):
+            args = _word_event_args(ev, topics, data, convert)  # the hot path: every field one word
+            if args is not None:
+                return Event(ev.name, args, emitter)
         plain = iter(decode_values(ev.plain_types, data, convert)) if ev.plain_types else iter(())
         args: dict[str, Any] = {}
         ti = 1

@@ -44,7 +44,7 @@ def _revert_key(e: RevertError) -> tuple[str, tuple]:
 
 
 def _event_key(e: Any) -> tuple:
-    return (e.address, e.name, dict(e.args))
+    return (e.address, e.name, e.args)  # the decoder's own fresh dict: no copy
 
 
 def actor_of(step: Step) -> str:

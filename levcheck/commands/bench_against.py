@@ -8,7 +8,9 @@ steps per CPU-second (the process's CPU time: fair on a shared machine), medians
 * campaign: each tree's own fuzzer, `dev` campaigns of seeds 1-3 x 30 examples (what `levcheck bench`
   measures; a tree with more adversaries or checks does more work per step);
 * replay: the very same steps (recorded once from this tree's campaigns) on each tree's differential
-  session: the engine alone, step for step.
+  session, each with its own checks;
+* engine: the same steps with the same checks on both trees (the invariants both have, no views read):
+  what the differential engine itself costs, apart from checks one tree added.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from levcheck.errors import LevcheckError
 PROBE = Path(__file__).with_name("throughput_probe.py")
 SEEDS = "1,2,3"
 EXAMPLES = 30
+MODES = ("campaign", "replay", "engine")
 
 
 def _git(root: Path, *args: str) -> str:
@@ -75,22 +78,24 @@ def against_figures(rev: str, rounds: int, quiet: bool = False) -> dict:
             recorded = _probe(root, "record", SEEDS, str(EXAMPLES), work)
             say(f"against {rev} ({commit[:9]}): workload = seeds {SEEDS} x {EXAMPLES} dev examples, "
                 f"{recorded['steps']} steps recorded from this tree; {rounds} alternated rounds")
-            rates: dict[str, dict[str, list[float]]] = {t: {"campaign": [], "replay": []} for t in ("this", "other")}
+            common = sorted(set(_probe(root, "ids")["ids"]) & set(_probe(old, "ids")["ids"]))
+            rates: dict[str, dict[str, list[float]]] = {t: {m: [] for m in MODES} for t in ("this", "other")}
             for r in range(rounds):
                 order = (("this", root), ("other", old)) if r % 2 == 0 else (("other", old), ("this", root))
                 for name, tree in order:
-                    for mode, args in (("campaign", ("campaign", SEEDS, str(EXAMPLES))), ("replay", ("replay", work))):
+                    for mode, args in (("campaign", ("campaign", SEEDS, str(EXAMPLES))), ("replay", ("replay", work)),
+                                       ("engine", ("replay", work, ",".join(common)))):
                         got = _probe(tree, *args)
-                        if mode == "replay" and got["steps"] != recorded["steps"]:
+                        if mode != "campaign" and got["steps"] != recorded["steps"]:
                             raise LevcheckError(f"the replay on {name} ran {got['steps']} of {recorded['steps']} steps")
                         rates[name][mode].append(got["steps"] / got["cpu_seconds"])
-                say(f"  round {r + 1}: campaign this {rates['this']['campaign'][-1]:,.0f} / other "
-                    f"{rates['other']['campaign'][-1]:,.0f}; replay this {rates['this']['replay'][-1]:,.0f} / other "
-                    f"{rates['other']['replay'][-1]:,.0f} steps per CPU-second")
+                say(f"  round {r + 1}: " + "; ".join(f"{m} this {rates['this'][m][-1]:,.0f} / other {rates['other'][m][-1]:,.0f}"
+                                                      for m in MODES) + " steps per CPU-second")
         finally:
             _git(root, "worktree", "remove", "--force", str(old))
     fig: dict = {"rev": rev, "commit": commit, "rounds": rounds, "workload": f"seeds {SEEDS} x {EXAMPLES} dev examples"}
-    for mode in ("campaign", "replay"):
+    fig["common_invariants"] = len(common)
+    for mode in MODES:
         this, other = statistics.median(rates["this"][mode]), statistics.median(rates["other"][mode])
         fig[mode] = {"this": round(this), "other": round(other), "ratio": round(this / other, 3),
                      "this_runs": [round(x) for x in rates["this"][mode]], "other_runs": [round(x) for x in rates["other"][mode]]}

@@ -6,8 +6,11 @@ so it imports whichever layout the tree on PYTHONPATH has. It prints one JSON li
 
   campaign SEEDS EXAMPLES       each tree's own fuzzer: `dev` campaigns of EXAMPLES examples per seed
   record SEEDS EXAMPLES FILE    the same campaigns, and every example's steps written to FILE
-  replay FILE                   those very steps, example by example, on this tree's differential
-                                session (the same work on both trees: the engine alone is compared)
+  replay FILE [IDS]             those very steps, example by example, on this tree's differential
+                                session (the same steps on both trees); with IDS (comma-separated
+                                invariant ids, e.g. the other tree's) only those invariants are checked
+                                and no views are read: the same checks too, so the engine alone is compared
+  ids                           this tree's invariant ids
 
 CPU seconds of this process are what is compared (fair on a shared machine); the collector is set up
 as the campaigns set it (`_collector_tuned`) for the replay too.
@@ -81,8 +84,21 @@ def campaign(seeds: list[int], examples: int, record: str | None = None) -> dict
     return {"steps": steps, "cpu_seconds": cpu}
 
 
-def replay(path: str) -> dict:
+def _invariants_module():
+    if REDESIGNED:
+        from levcheck.specs import invariants
+    else:  # before the redesign
+        import specs.invariants as invariants  # type: ignore[no-redef]
+    return invariants
+
+
+def replay(path: str, only: set[str] | None = None) -> dict:
     Session, Step, funding, bundled, kwargs = _session_parts()
+    if only is not None:
+        inv = _invariants_module()
+        inv.INVARIANTS[:] = [i for i in inv.INVARIANTS if i.id in only]
+        if "views_every" in kwargs:
+            kwargs["views_every"] = 1 << 62  # no tree before the redesign read the views
     with open(path) as f:
         work = json.load(f)
     params = type(bundled).from_dict(work["params"]) if work.get("params") else bundled
@@ -109,7 +125,9 @@ if __name__ == "__main__":
         seeds = [int(s) for s in rest[0].split(",")]
         out = campaign(seeds, int(rest[1]), rest[2] if mode == "record" else None)
     elif mode == "replay":
-        out = replay(rest[0])
+        out = replay(rest[0], set(rest[1].split(",")) if len(rest) > 1 else None)
+    elif mode == "ids":
+        out = {"ids": [i.id for i in _invariants_module().INVARIANTS]}
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps(out))
