@@ -32,7 +32,7 @@ from .report.results import Case, CheckSummary, Location, StageResult, Status, s
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
 REGRESSION_DIR = project.BUNDLED_SCENARIOS  # tests/scenarios in a checkout; shipped in the wheel
-COVERAGE_SECONDS = 60.0  # at most this much of the budget for the traced coverage replay (~15x the campaign's time)
+COVERAGE_SECONDS = 30.0  # default share of the budget for the traced coverage replay (it costs ~50x the campaign: a sample)
 GRACE_SECONDS = 3.0  # how far past the budget a stage may run before the alarm stops it
 FUZZ_PROFILES = ("dev", "ci", "nightly")
 
@@ -55,6 +55,9 @@ class CheckConfig:
     fuzz_seconds: float = 180.0  # only an outer guard against a runaway campaign: the examples decide (the ci profile runs ~80 s here)
     fuzz_profile: str = "ci"
     proof_timeout: float = 60.0  # wall-clock guard per obligation; Z3 resource units decide (proofs/solve.py)
+    # contract coverage: at most this long for the traced replay of the campaign's examples (figures, no
+    # verdict: a shorter replay covers the first examples of each set, and says so); 0 turns it off
+    coverage_seconds: float = COVERAGE_SECONDS
     params: str | None = None
     scenarios: str = str(REGRESSION_DIR)
     only: tuple[str, ...] = ()
@@ -104,6 +107,8 @@ class CheckConfig:
             raise bad("params", "a file name (string)")
         if not number(self.budget) or self.budget < 0:
             raise bad("budget", "a number of seconds >= 0")
+        if not number(self.coverage_seconds) or self.coverage_seconds < 0:
+            raise bad("coverage_seconds", "a number of seconds >= 0 (0: no coverage)")
         for key in ("fuzz_seconds", "proof_timeout"):
             if not number(getattr(self, key)) or not getattr(self, key) > 0:
                 raise bad(key, "a positive number of seconds")
@@ -252,7 +257,8 @@ def stage_fuzz(ctx: Context) -> StageResult:
     workers = min(fuzz_engine.default_workers(), len(sets))
     rounds = -(-len(sets) // workers)  # units run `workers` at a time: each gets its share of the guard
     cfg = FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=max(1.0, guard / rounds),
-                     backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples", record_examples=True)
+                     backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples",
+                     record_examples=ctx.config.coverage_seconds > 0)
     with fuzz_engine.open_engine(workers) if workers > 1 else contextlib.nullcontext() as engine:
         port = run_portfolio(cfg, sets, engine, params_dir=ctx.out / "portfolio",
                              on_progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None)
@@ -295,11 +301,17 @@ def stage_fuzz(ctx: Context) -> StageResult:
         info["steps to failure"] = res.steps_to_failure
     # contract coverage: the examples replayed on a tracing EVM (report/coverage.py), within a share of
     # the budget that leaves the replay stage its time; lcov.info and coverage.html in the run folder
-    _emit(ctx, "levcheck check: contract coverage (traced replay of the campaign's examples)")
-    info["contract coverage"] = coverage_info([(u.params, u.shard.result.executed) for u in port.units], ctx.built(), ctx.out,
-                                              min(COVERAGE_SECONDS, ctx.remaining() - 30.0))
+    if ctx.config.coverage_seconds > 0:
+        _emit(ctx, "levcheck check: contract coverage (traced replay of the campaign's examples)")
+        info["contract coverage"] = coverage_info([(u.params, u.shard.result.executed) for u in port.units], ctx.built(), ctx.out,
+                                                  min(ctx.config.coverage_seconds, ctx.remaining() - 30.0))
+    else:
+        info["contract coverage"] = {"not measured": "coverage_seconds is 0 (--coverage-seconds): turned off"}
+    # one command that runs this stage's campaign again; for a failure, the failing set's unit alone
+    info["reproduce"] = f"levcheck check --only fuzz --seed {seed} --fuzz-examples {examples}"
     if port.failing_set is not None:
         info["counterexample from"] = f"parameter set {port.failing_set}"
+        info["reproduce"] = next(u.reproduce for u in port.units if u.name == port.failing_set)
     cut = ""
     if res.cut_by_time:
         again = "; ".join(u.reproduce for u in port.units if u.shard.result.cut_by_time)
