@@ -53,18 +53,35 @@ class Arith:
         return self.ite(self.gt(a, b), a, b)
 
 
+class MulDivOverflow(ArithmeticError):
+    """A mulDiv whose result does not fit in a uint256: the contracts' FixedPointMath reverts
+    `MulDivOverflow()` (its 512-bit intermediate product may exceed 2**256; only the result may not)."""
+
+
+UINT256_MAX = 2**256 - 1
+
+
 class IntArith(Arith):
-    """Exact EVM-style integer arithmetic on Python ints (arguments must be non-negative)."""
+    """Exact EVM-style integer arithmetic on Python ints (arguments must be non-negative). Inside
+    `checked()` (the model's transactions) a mulDiv result beyond uint256 raises `MulDivOverflow`, as
+    the contracts' primitive reverts; elsewhere (invariants, views of a snapshot) values are exact."""
 
     name = "int"
+    checking = False
 
     def mul_div_down(self, a: int, b: int, c: int) -> int:
         assert a >= 0 and b >= 0 and c > 0, (a, b, c)
-        return a * b // c
+        r = a * b // c
+        if self.checking and r > UINT256_MAX:
+            raise MulDivOverflow(a, b, c)
+        return r
 
     def mul_div_up(self, a: int, b: int, c: int) -> int:
         assert a >= 0 and b >= 0 and c > 0, (a, b, c)
-        return -(-(a * b) // c)
+        r = -(-(a * b) // c)
+        if self.checking and r > UINT256_MAX:
+            raise MulDivOverflow(a, b, c)
+        return r
 
     def ite(self, cond: bool, a: Any, b: Any) -> Any:
         return a if cond else b

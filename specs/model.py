@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from . import formulas as F
 from . import procedures as P
-from .arith import INT, WAD, isqrt_down
+from .arith import INT, WAD, MulDivOverflow, isqrt_down
 from .params import MarketParams, SeriesParams
 from .state import SeriesState, SystemState
 
@@ -234,12 +234,19 @@ class Model:
         """Run one transaction atomically: on a revert nothing changes and nothing is emitted."""
         snap = self._snapshot()
         self._events = []
+        was, INT.checking = INT.checking, True  # a mulDiv result beyond uint256 reverts, as in the contracts
         try:
             result = fn(*args)
         except ModelRevert:
             self._restore(snap)
             self.last_events = []
             raise
+        except MulDivOverflow:
+            self._restore(snap)
+            self.last_events = []
+            raise _revert("MulDivOverflow") from None
+        finally:
+            INT.checking = was
         self.last_events = self._events
         return result
 
