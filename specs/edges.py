@@ -16,7 +16,7 @@ from typing import Callable
 from . import formulas as F
 from . import procedures as P
 from .arith import BPS, INT
-from .invariants import Outcome
+from .invariants import Outcome, trade_plan
 from .model import CHECKPOINT_INTERVAL
 from .params import MarketParams
 from .state import SeriesState, SystemState
@@ -57,17 +57,6 @@ IDS = tuple(c.id for c in COMPARISONS)
 
 def side(lhs: int, rhs: int) -> str:
     return "below" if lhs < rhs else "equal" if lhs == rhs else "above"
-
-
-def _plan(st: SystemState, s: SeriesState) -> P.TradePlan | None:
-    """The trade to target from `st` (None: V <= 0 or nothing to trade), as the model plans it."""
-    if st.value(s) <= 0:
-        return None
-    pos = P.position(INT, s.params, s.base_held, s.quote_held, s.debt, st.price)
-    for increase in (True, False):
-        if P.branch(INT, pos, increase):
-            return P.plan_trade(INT, s.params, pos, s.debt, st.price, increase)
-    return None
 
 
 def _dust(order: P.SwapOrder) -> int:
@@ -115,7 +104,7 @@ def evaluated(mp: MarketParams, prev: SystemState, state: SystemState, o: Outcom
                 ("fallback", side(prev.time, s.last_rebalance + p.fallback_interval))]
         if not P.rebalance_trigger(INT, p, lev, prev.time, s.last_rebalance, True, True).allowed:
             return out
-    plan = _plan(prev, s)
+    plan = trade_plan(prev, s)
     if plan is None or (a == "ripcord" and plan.increase):
         return out
     out.append(("dust.trade", side(_dust(plan.swap), 1)))

@@ -204,8 +204,9 @@ def _trigger_sound(state: SystemState, prev: SystemState | None, o: Outcome | No
 _POOL_REFUSALS = frozenset({"InsufficientOutput", "ExcessiveInput"})
 
 
-def _plan(prev: SystemState, s: SeriesState) -> P.TradePlan | None:
-    """The trade to target of `specs.procedures` from the state just before (None: no branch, V <= 0)."""
+def trade_plan(prev: SystemState, s: SeriesState) -> P.TradePlan | None:
+    """The trade to target of `specs.procedures` from the state just before (None: no branch, V <= 0);
+    the invariants and the comparison counter (`specs.edges`) both use this one."""
     if prev.value(s) <= 0:
         return None
     pos = P.position(INT, s.params, s.base_held, s.quote_held, s.debt, prev.price)
@@ -240,7 +241,7 @@ def _refusal(prev: SystemState, s: SeriesState, o: Outcome, ripcord: bool) -> It
             yield _found(f"{lbl} refused BelowFloor with equity {prev.equity_quote()} >= floor {prev.floor_quote()}", lbl,
                          equity=prev.equity_quote(), floor=prev.floor_quote())
         return
-    plan = _plan(prev, s)
+    plan = trade_plan(prev, s)
     holds = {
         "ZeroPrice": prev.price == 0,
         "StalePrice": not prev.fresh,
