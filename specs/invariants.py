@@ -777,12 +777,14 @@ def profit_window(state: SystemState, prev: SystemState, o: Outcome) -> ProfitWi
         if ok and o.action in ("mint", "redeem", "mint_redeem"):
             # the rounding and fees a minter or redeemer pays stay in the series (SPEC: rounding against
             # the user, for the protocol): its other holders' tokens are worth more, a gift from the sender
+            # (valued exactly, shares x V / S on each side: NAV per token rounds to WAD precision, which
+            # a large supply turns into 0 while the holder's stake grew by thousands of wei)
             label = o.args["series"]
-            rise = state.nav(state.series_state(label)) - prev.nav(prev.series_state(label))
-            if rise > 0:
-                for holder, shares in state.series_state(label).balances:
-                    if holder != who and state.is_account(holder):
-                        gifts = _add(gifts, holder, shares * rise // WAD + 1)
+            for holder, shares in state.series_state(label).balances:
+                if holder != who and state.is_account(holder):
+                    rise = state.token_value(label, shares) - prev.token_value(label, prev.balance(label, holder))
+                    if rise > 0:
+                        gifts = _add(gifts, holder, rise + 1)
         w = ProfitWindow(price=before.price, first=before.first, last=index, start=before.start, arbitrage=before.arbitrage,
                          entitled=entitled, gifts=gifts, added=added, added_by=added_by, active=active, lp=lp,
                          closed_active=before.closed_active)
