@@ -62,9 +62,10 @@ UINT256_MAX = 2**256 - 1
 
 
 class IntArith(Arith):
-    """Exact EVM-style integer arithmetic on Python ints (arguments must be non-negative). Inside
-    `checked()` (the model's transactions) a mulDiv result beyond uint256 raises `MulDivOverflow`, as
-    the contracts' primitive reverts; elsewhere (invariants, views of a snapshot) values are exact."""
+    """Exact EVM-style integer arithmetic on Python ints (arguments must be non-negative). While
+    `checking` is set (the model's transactions: `Model._tx`) a mulDiv result beyond uint256 raises
+    `MulDivOverflow`, as the contracts' primitive reverts; elsewhere (invariants, views of a snapshot)
+    values are exact."""
 
     name = "int"
     checking = False
