@@ -39,6 +39,7 @@ def test_invariants_not_exercised_are_skipped_not_passed(tmp_path, capsys):
     skipped = [c for c in cases if c["status"] == "skipped"]
     assert code == 0 and skipped, "one example per set cannot reach every watched action"
     assert all(c["message"].startswith("not exercised:") for c in skipped)
+    assert stage(s, "fuzz")["info"]["contract coverage"] == {"not measured": "coverage_seconds is 0 (--coverage-seconds): turned off"}
     suite = suites(junit)["fuzz"]
     assert int(suite.get("skipped")) == len(skipped) and counted(suite)["skipped"] == len(skipped)
 
