@@ -2,6 +2,18 @@
 
 Every formula in `specs.formulas` takes an `Arith` as its first argument and uses only its methods
 and `+ - *` on the values, so the reference model and the Z3 encodings cannot drift apart.
+
+Checked arithmetic (Solidity 0.8 outside `unchecked {}`): `add`, `sub`, `mul` are the contracts'
+plain uint256 operators, `sub_int` their int256 subtraction and `to_int` FixedPointMath.toInt. They
+are methods of the interface (not a wrapper type around the values) because one call site must mean
+"this is where the contract computes a checked operation" on every arithmetic: on Python ints they
+are exact and, while `IntArith.checking` is set (the model's transactions), a result outside
+0 .. 2**256 - 1 raises `CheckedOverflow` (the model reverts `Panic(0x11)`) and `to_int` beyond
+2**255 - 1 raises `IntOverflow` (`IntOverflow()`); on Z3 terms they are the plain operators, so a
+proof's terms are exactly what they were before (the proofs state their bounds as premises). The
+formulas keep plain `+ - *` wherever the contract's operation cannot leave uint256 (a difference
+guarded by a comparison, a sum bounded by a token's supply) or is not computed by the contracts at
+all (invariants and closed forms).
 """
 from __future__ import annotations
 
@@ -49,6 +61,22 @@ class Arith:
     def min(self, a: Any, b: Any) -> Any:
         return self.ite(self.lt(a, b), a, b)
 
+    # checked uint256 / int256 operators (module docstring): plain operators unless overridden
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def sub_int(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def to_int(self, x: Any) -> Any:
+        return x
+
     def max(self, a: Any, b: Any) -> Any:
         return self.ite(self.gt(a, b), a, b)
 
@@ -58,13 +86,26 @@ class MulDivOverflow(ArithmeticError):
     `MulDivOverflow()` (its 512-bit intermediate product may exceed 2**256; only the result may not)."""
 
 
+class CheckedOverflow(ArithmeticError):
+    """A checked `+ - *` whose result leaves uint256 (or int256 for `sub_int`): Solidity 0.8 reverts
+    `Panic(0x11)` (arithmetic overflow/underflow)."""
+
+
+class IntOverflow(ArithmeticError):
+    """FixedPointMath.toInt of a value above 2**255 - 1: the contracts revert `IntOverflow()`."""
+
+
 UINT256_MAX = 2**256 - 1
+INT256_MAX = 2**255 - 1
+INT256_MIN = -(2**255)
+PANIC_ARITHMETIC = 0x11  # Panic(uint256) code of a checked operation's overflow/underflow
 
 
 class IntArith(Arith):
     """Exact EVM-style integer arithmetic on Python ints (arguments must be non-negative). While
     `checking` is set (the model's transactions: `Model._tx`) a mulDiv result beyond uint256 raises
-    `MulDivOverflow`, as the contracts' primitive reverts; elsewhere (invariants, views of a snapshot)
+    `MulDivOverflow`, as the contracts' primitive reverts, and the checked operators raise
+    `CheckedOverflow` / `IntOverflow` (module docstring); elsewhere (invariants, views of a snapshot)
     values are exact."""
 
     name = "int"
@@ -83,6 +124,35 @@ class IntArith(Arith):
         if self.checking and r > UINT256_MAX:
             raise MulDivOverflow(a, b, c)
         return r
+
+    def add(self, a: int, b: int) -> int:
+        r = a + b
+        if r > UINT256_MAX and self.checking:
+            raise CheckedOverflow("add", a, b)
+        return r
+
+    def sub(self, a: int, b: int) -> int:
+        r = a - b
+        if r < 0 and self.checking:
+            raise CheckedOverflow("sub", a, b)
+        return r
+
+    def mul(self, a: int, b: int) -> int:
+        r = a * b
+        if r > UINT256_MAX and self.checking:
+            raise CheckedOverflow("mul", a, b)
+        return r
+
+    def sub_int(self, a: int, b: int) -> int:
+        r = a - b
+        if (r > INT256_MAX or r < INT256_MIN) and self.checking:
+            raise CheckedOverflow("sub_int", a, b)
+        return r
+
+    def to_int(self, x: int) -> int:
+        if x > INT256_MAX and self.checking:
+            raise IntOverflow(x)
+        return x
 
     def ite(self, cond: bool, a: Any, b: Any) -> Any:
         return a if cond else b

@@ -3,6 +3,11 @@
 Integers are WAD-scaled and signed where a value can be negative (series value V). The reference
 model calls these with `arith.INT`; the proofs call them with Z3 arithmetics. `is_long` is structural
 (a Python bool), never symbolic: a series' direction is fixed at deployment.
+
+`ar.add` / `ar.sub_int` / `ar.to_int` mark the contracts' checked operations that can leave uint256
+(or int256) with amounts up to 2**256 - 1: in the model's transactions they revert `Panic(0x11)` /
+`IntOverflow()` as the contracts do (`specs/arith.py`); a plain `+ -` is one the contracts cannot
+overflow (a difference after a comparison, a share of an amount).
 """
 from __future__ import annotations
 
@@ -26,14 +31,14 @@ def protocol_fee(ar: Arith, swap_fee: Any, share_bps: Any) -> Any:
 def amount_out(ar: Arith, amount_in: Any, r_in: Any, r_out: Any, fee_bps: Any) -> Any:
     """Constant-product output for an exact input; the output rounds down (favours the pool)."""
     net = amount_in - fee_up(ar, amount_in, fee_bps)
-    return ar.mul_div_down(r_out, net, r_in + net)
+    return ar.mul_div_down(r_out, net, ar.add(r_in, net))  # SpotPool: `reserveIn + net` is checked
 
 
 def amount_in(ar: Arith, amount_out_: Any, r_in: Any, r_out: Any, fee_bps: Any) -> Any:
     """Input needed for an exact output (requires 0 < amount_out_ < r_out); rounds up, plus one
     unit so that the fee's own rounding can never let k fall."""
     net = ar.mul_div_up(r_in, amount_out_, r_out - amount_out_)
-    return ar.mul_div_up(net, BPS, BPS - fee_bps) + 1
+    return ar.add(ar.mul_div_up(net, BPS, BPS - fee_bps), 1)  # checked: Panic when the mulDiv gives 2**256 - 1
 
 
 # ---------------------------------------------------------------- oracle-derived swap limits
@@ -56,7 +61,7 @@ def max_in_quote_for_base(ar: Arith, base_out: Any, price: Any, cap_bps: Any) ->
 
 def assets_quote(ar: Arith, b: Any, q: Any, price: Any) -> Any:
     """What a series holds, valued in QUOTE; rounds down (assets are never overstated)."""
-    return ar.mul_div_down(b, price, WAD) + q
+    return ar.add(ar.mul_div_down(b, price, WAD), q)  # SeriesMath.assetsQuote: a checked sum
 
 
 def debt_quote(ar: Arith, is_long: bool, d: Any, price: Any) -> Any:
@@ -65,8 +70,9 @@ def debt_quote(ar: Arith, is_long: bool, d: Any, price: Any) -> Any:
 
 
 def series_value(ar: Arith, is_long: bool, b: Any, q: Any, d: Any, price: Any) -> Any:
-    """V: assets minus debt in QUOTE (signed). long V = bP + q - d; short V = q + bP - dP."""
-    return assets_quote(ar, b, q, price) - debt_quote(ar, is_long, d, price)
+    """V: assets minus debt in QUOTE (signed). long V = bP + q - d; short V = q + bP - dP.
+    SeriesMath.value: each side through FixedPointMath.toInt (`IntOverflow()` above 2**255 - 1)."""
+    return ar.to_int(assets_quote(ar, b, q, price)) - ar.to_int(debt_quote(ar, is_long, d, price))
 
 
 def exposure(ar: Arith, is_long: bool, b: Any, d: Any, price: Any) -> Any:
@@ -141,13 +147,13 @@ def loan_value_quote(ar: Arith, is_long: bool, b: Any, q: Any, d: Any, price: An
 
 
 def reserve_idle_quote(ar: Arith, idle_base: Any, idle_quote: Any, price: Any) -> Any:
-    return ar.mul_div_down(idle_base, price, WAD) + idle_quote
+    return assets_quote(ar, idle_base, idle_quote, price)  # ReservePool: SeriesMath.assetsQuote of the idle funds
 
 
 def reserve_equity_quote(ar: Arith, idle_base: Any, idle_quote: Any, price: Any, loan_values: Sequence[Any]) -> Any:
     total = reserve_idle_quote(ar, idle_base, idle_quote, price)
     for lv in loan_values:
-        total = total + lv
+        total = ar.add(total, lv)
     return total
 
 
@@ -155,8 +161,26 @@ def floor_quote(ar: Arith, floor_bps: Any, series_values: Sequence[Any]) -> Any:
     """floor = floor ratio x sum of max(V, 0) over all series; rounds up (the floor is never understated)."""
     total: Any = 0
     for v in series_values:
-        total = total + ar.max(v, 0)
+        total = ar.add(total, ar.max(v, 0))
     return ar.mul_div_up(floor_bps, total, BPS)
+
+
+def reserve_valuation(ar: Arith, floor_bps: Any, idle_base: Any, idle_quote: Any, price: Any,
+                      series: Sequence[tuple[bool, Any, Any, Any]]) -> tuple[Any, Any, Any, Any]:
+    """(equity, floor, lent, idle) in QUOTE: `reserve_equity_quote`, `floor_quote`, the lent value and
+    `reserve_idle_quote` in one pass over `series` ((is_long, b, q, d) each), in ReservePool._valuation's
+    order (idle first, then each series' assets, debt and checked sums), so that a transaction of the
+    model reverts with the contract's error when several operations would overflow. The values are
+    those of the separate formulas (tests/test_checked_arith.py)."""
+    idle = reserve_idle_quote(ar, idle_base, idle_quote, price)
+    lent: Any = 0
+    positive: Any = 0
+    for is_long, b, q, d in series:
+        assets = assets_quote(ar, b, q, price)
+        owed = debt_quote(ar, is_long, d, price)
+        lent = ar.add(lent, ar.min(owed, assets))
+        positive = ar.add(positive, ar.max(assets - owed, 0))
+    return ar.add(idle, lent), ar.mul_div_up(floor_bps, positive, BPS), lent, idle
 
 
 def utilization_wad(ar: Arith, lent: Any, idle: Any) -> Any:

@@ -10,6 +10,16 @@ Conventions shared with the contracts:
   and leaves the model exactly as it was (a transaction is atomic);
 - a successful action returns what the contract returns and leaves the events it emitted in
   `model.last_events` (`Event(address, name, args)`, args in declaration order).
+
+Checked arithmetic: inside a transaction `INT.checking` is set, so every operation the contracts
+compute checked and that can leave uint256 with amounts up to 2**256 - 1 reverts as on chain:
+`Panic(0x11)` for a `+ - *` (`INT.add`/`sub`/`mul`/`sub_int`, here and in the formulas and
+procedures), `IntOverflow()` for FixedPointMath.toInt, `MulDivOverflow()` for a mulDiv result. Where
+the contracts compute such an operation *before* a step that could fail otherwise (a token pull, a
+reserve's idle check), the model does it in the same place, so that the first error is the same: the
+pool's reserve sums before its pulls, a series' holding plus a borrow before the reserve's idle check.
+Sums that count tokens someone already holds (a balance after a transfer, a reserve's idle funds after
+a repayment) cannot exceed a token's supply and stay plain.
 """
 from __future__ import annotations
 
@@ -18,7 +28,7 @@ from typing import Any, Callable
 
 from . import formulas as F
 from . import procedures as P
-from .arith import INT, WAD, MulDivOverflow, isqrt_down
+from .arith import INT, PANIC_ARITHMETIC, WAD, CheckedOverflow, IntOverflow, MulDivOverflow, isqrt_down
 from .params import MarketParams, SeriesParams
 from .state import SeriesState, SystemState
 
@@ -245,6 +255,14 @@ class Model:
             self._restore(snap)
             self.last_events = []
             raise _revert("MulDivOverflow") from None
+        except CheckedOverflow:  # a checked + - * left uint256 (int256): Solidity's Panic(0x11)
+            self._restore(snap)
+            self.last_events = []
+            raise _revert("Panic", PANIC_ARITHMETIC) from None
+        except IntOverflow:
+            self._restore(snap)
+            self.last_events = []
+            raise _revert("IntOverflow") from None
         finally:
             INT.checking = was
         self.last_events = self._events
@@ -292,8 +310,8 @@ class Model:
 
     def _mint_token(self, token: str, to: str, amount: int) -> None:
         t = self.tokens[token]
-        t.balances[to] = t.balance(to) + amount
-        t.total_supply += amount
+        t.total_supply = INT.add(t.total_supply, amount)  # ERC20Base._mint: `totalSupply += amount` is checked
+        t.balances[to] = t.balance(to) + amount  # (unchecked there: bounded by the supply)
         self._emit(token, "Transfer", **{"from": ZERO, "to": to, "amount": amount})
 
     def _burn_token(self, token: str, frm: str, amount: int) -> None:
@@ -363,19 +381,21 @@ class Model:
         return (p.reserve_base, p.reserve_quote) if token_in == "BASE" else (p.reserve_quote, p.reserve_base)
 
     def _settle_swap(self, sender: str, token_in: str, amount_in: int, out: int, to: str) -> None:
+        """SpotPool._settle: the books first (checked sums: Panic before a pull the sender cannot pay),
+        then the pull and the push."""
         p = self.pool
         sw = P.pool_swap(INT, p.fee_bps, p.protocol_share_bps, amount_in, out)
-        self._pull(token_in, "pool", sender, amount_in)
         if token_in == "BASE":
-            p.reserve_base += sw.to_reserve_in
-            p.pending_fee_base += sw.protocol_fee
+            p.reserve_base = INT.add(p.reserve_base, sw.to_reserve_in)
+            p.pending_fee_base = INT.add(p.pending_fee_base, sw.protocol_fee)
             p.reserve_quote -= sw.out
             token_out = "QUOTE"
         else:
-            p.reserve_quote += sw.to_reserve_in
-            p.pending_fee_quote += sw.protocol_fee
+            p.reserve_quote = INT.add(p.reserve_quote, sw.to_reserve_in)
+            p.pending_fee_quote = INT.add(p.pending_fee_quote, sw.protocol_fee)
             p.reserve_base -= sw.out
             token_out = "BASE"
+        self._pull(token_in, "pool", sender, amount_in)
         self._push(token_out, "pool", to, out)
         self._emit("pool", "Swap", sender=sender, tokenIn=token_in, amountIn=amount_in, amountOut=out, protocolFee=sw.protocol_fee)
 
@@ -384,7 +404,7 @@ class Model:
         if amount_in == 0:
             raise _revert("ZeroAmount")
         net = amount_in - F.fee_up(INT, amount_in, self.pool.fee_bps)
-        out = F.amount_out(INT, amount_in, r_in, r_out, self.pool.fee_bps) if r_in + net > 0 else 0
+        out = F.amount_out(INT, amount_in, r_in, r_out, self.pool.fee_bps) if INT.add(r_in, net) > 0 else 0
         if out == 0 or out < min_out:
             raise _revert("InsufficientOutput", out, min_out)
         self._settle_swap(sender, token_in, amount_in, out, to)
@@ -412,7 +432,7 @@ class Model:
         def run() -> int:
             p = self.pool
             if p.total_shares == 0:
-                shares = isqrt_down(base * quote)
+                shares = isqrt_down(INT.mul(base, quote))  # `baseAmount * quoteAmount`: checked
             else:
                 shares = min(
                     INT.mul_div_down(base, p.total_shares, p.reserve_base),
@@ -420,12 +440,13 @@ class Model:
                 )
             if shares == 0 or shares < min_shares:
                 raise _revert("InsufficientShares", shares, min_shares)
+            # the contract's order: the books (checked sums) before the pulls
+            p.total_shares = INT.add(p.total_shares, shares)
+            p.shares_of[sender] = p.shares_of.get(sender, 0) + shares  # bounded by totalShares
+            p.reserve_base = INT.add(p.reserve_base, base)
+            p.reserve_quote = INT.add(p.reserve_quote, quote)
             self._pull("BASE", "pool", sender, base)
             self._pull("QUOTE", "pool", sender, quote)
-            p.reserve_base += base
-            p.reserve_quote += quote
-            p.total_shares += shares
-            p.shares_of[sender] = p.shares_of.get(sender, 0) + shares
             self._emit("pool", "LiquidityAdded", provider=sender, baseAmount=base, quoteAmount=quote, shares=shares)
             return shares
 
@@ -505,7 +526,11 @@ class Model:
     def _debt_asset(self, series: str) -> str:
         return "QUOTE" if self.series[series].p.is_long else "BASE"
 
-    def _borrow(self, series: str, amount: int) -> None:
+    def _borrow(self, series: str, amount: int, held: int) -> None:
+        """LeveragedToken._borrow then ReservePool.borrow. `held`: the series' recorded holding of the
+        debt asset at the call; the series adds the loan to it (checked) *before* the reserve checks
+        its idle funds, so a loan beyond both reverts Panic(0x11), not InsufficientLiquidity."""
+        INT.add(held, amount)
         r = self.reserve
         asset = self._debt_asset(series)
         idle = r.idle_quote if asset == "QUOTE" else r.idle_base
@@ -515,7 +540,7 @@ class Model:
             r.idle_quote -= amount
         else:
             r.idle_base -= amount
-        r.debt_of[series] += amount
+        r.debt_of[series] = INT.add(r.debt_of[series], amount)
         self._push(asset, "reserve", series, amount)
         self._emit("reserve", "Borrowed", series=series, amount=amount)
 
@@ -534,8 +559,8 @@ class Model:
         self._emit("reserve", "Repaid", series=series, amount=amount)
 
     def _deposit_fee(self, series: str, amount: int) -> None:
-        self.reserve.idle_quote += amount
-        self.reserve.fees_received += amount
+        self.reserve.idle_quote += amount  # the series holds the fee: idle + fee stays within the supply
+        self.reserve.fees_received = INT.add(self.reserve.fees_received, amount)  # a cumulative counter
         self._pull("QUOTE", "reserve", series, amount)
         self._emit("reserve", "FeeReceived", series=series, amount=amount)
 
@@ -546,7 +571,7 @@ class Model:
         if pay.paid == 0:
             return
         r.idle_quote -= pay.paid
-        r.keeper_paid += pay.paid
+        r.keeper_paid = INT.add(r.keeper_paid, pay.paid)
         self._push("QUOTE", "reserve", keeper, pay.paid)
         self._emit("reserve", "KeeperPaid", series=series, keeper=keeper, amount=pay.paid)
 
@@ -557,7 +582,7 @@ class Model:
         r.debt_of[series] = 0
         r.idle_base += base_in
         r.idle_quote += quote_in
-        r.bad_debt += shortfall
+        r.bad_debt = INT.add(r.bad_debt, shortfall)
         self._pull("BASE", "reserve", series, base_in)
         self._pull("QUOTE", "reserve", series, quote_in)
         self._emit("reserve", "BadDebtRecognized", series=series, shortfall=shortfall)
@@ -571,8 +596,8 @@ class Model:
             base, quote = self._collect_protocol_fees("reserve")
             r.idle_base += base
             r.idle_quote += quote
-            r.allocated_base += base
-            r.allocated_quote += quote
+            r.allocated_base = INT.add(r.allocated_base, base)
+            r.allocated_quote = INT.add(r.allocated_quote, quote)
             self._emit("reserve", "FeesAllocated", baseAmount=base, quoteAmount=quote)
             return base, quote
 
@@ -583,10 +608,11 @@ class Model:
             r = self.reserve
             if base == 0 and quote == 0:
                 raise _revert("ZeroAmount")
-            r.idle_base += base
-            r.idle_quote += quote
-            r.injected_base += base
-            r.injected_quote += quote
+            # checked, before the pulls: an injection the sender cannot pay may overflow the books first
+            r.idle_base = INT.add(r.idle_base, base)
+            r.idle_quote = INT.add(r.idle_quote, quote)
+            r.injected_base = INT.add(r.injected_base, base)
+            r.injected_quote = INT.add(r.injected_quote, quote)
             self._pull("BASE", "reserve", sender, base)
             self._pull("QUOTE", "reserve", sender, quote)
             self._emit("reserve", "Injected", **{"from": sender, "baseAmount": base, "quoteAmount": quote})
@@ -595,17 +621,15 @@ class Model:
 
     # valuation (views; all read the oracle and so revert on a stale price)
 
-    def _loan_values(self, price: int) -> list[int]:
-        out = []
-        for label in self.reserve.series:
-            s = self.series[label]
-            out.append(F.loan_value_quote(INT, s.p.is_long, s.base_held, s.quote_held, self.reserve.debt_of[label], price))
-        return out
+    def _valuation(self, price: int) -> tuple[int, int, int, int]:
+        """ReservePool._valuation: (equity, floor, lent, idle) in QUOTE, in the contract's order."""
+        r = self.reserve
+        held = [(self.series[lbl].p.is_long, self.series[lbl].base_held, self.series[lbl].quote_held, r.debt_of[lbl])
+                for lbl in r.series]
+        return F.reserve_valuation(INT, r.floor_bps, r.idle_base, r.idle_quote, price, held)
 
     def _equity_and_floor(self, price: int) -> tuple[int, int]:
-        r = self.reserve
-        equity = F.reserve_equity_quote(INT, r.idle_base, r.idle_quote, price, self._loan_values(price))
-        floor = F.floor_quote(INT, r.floor_bps, [self._value(lbl, price) for lbl in r.series])
+        equity, floor, _, _ = self._valuation(price)
         return equity, floor
 
     def is_above_floor(self, now: int) -> bool:
@@ -616,9 +640,7 @@ class Model:
         """(equityBase, floorBase, utilizationWad, bufferDepth)."""
         price = self.oracle_price(now)
         r = self.reserve
-        equity, floor = self._equity_and_floor(price)
-        lent = sum(self._loan_values(price))
-        idle = F.reserve_idle_quote(INT, r.idle_base, r.idle_quote, price)
+        equity, floor, lent, idle = self._valuation(price)
         max_fee = max((self.series[s].p.keeper_fee for s in r.series), default=0)
         return (
             F.quote_to_base_down(INT, equity, price),
@@ -703,11 +725,12 @@ class Model:
             self._deposit_fee(series, pay.fee)
         supply = self.tokens[series].total_supply
         b, q, d = s.base_held, s.quote_held, self.debt(series)
-        if supply > 0 and self._value(series, price) <= 0:
+        v0 = self._value(series, price)  # computed on every mint (IntOverflow / Panic / MulDivOverflow)
+        if supply > 0 and v0 <= 0:
             raise _revert("SeriesInsolvent")
         plan = P.plan_mint(INT, s.p, supply == 0, b, q, d, price, pay.net)
-        if plan.borrow:
-            self._borrow(series, plan.borrow)
+        if plan.borrow:  # the series has added net to its QUOTE (a long borrows QUOTE, a short BASE)
+            self._borrow(series, plan.borrow, q + pay.net if s.p.is_long else b)
         st = P.settle_mint(INT, s.p, plan, b, q, d, supply, price, self._swap(series, plan.swap))
         self._hold(series, st.b, st.q, st.d)
         if st.shares <= 0:
@@ -765,7 +788,7 @@ class Model:
         if plan.swap.skipped:
             raise _revert("NothingToRebalance")
         if plan.borrow:
-            self._borrow(series, plan.borrow)
+            self._borrow(series, plan.borrow, q if s.p.is_long else b)
         st = P.settle_trade(INT, s.p, plan, b, q, d, self._swap(series, plan.swap))
         if not st.solvent:
             raise _revert("SeriesInsolvent")
@@ -825,6 +848,7 @@ class Model:
         def run() -> None:
             s = self.series[series]
             price = self.oracle_price(now)
+            self._value(series, price)  # the contract's `_value(p) > 0` (IntOverflow / Panic / MulDivOverflow first)
             ins = P.plan_insolvency(INT, s.p.is_long, s.base_held, s.quote_held, self.debt(series), price)
             if not ins.allowed:
                 raise _revert("NotInsolvent")

@@ -269,15 +269,18 @@ def plan_mint(ar: Arith, sp: Any, bootstrap: bool, b: Any, q: Any, d: Any, price
     v0 = F.series_value(ar, L, b, q, d, price)
     if bootstrap and L:
         dd = ar.mul_div_down(net, sp.target_lev - WAD, WAD)
-        amount, needed = net + dd, True
+        amount, needed = ar.add(net, dd), True  # `net + borrowQ`: checked
     elif bootstrap:
         dd = F.quote_to_base_down(ar, ar.mul_div_down(net, sp.target_lev, WAD), price)
         amount, needed = dd, True
-    else:  # pro rata: SPEC's db, dq, dd (each side trades with two of them)
-        db, dq, dd = ar.mul_div_down(b, net, v0), ar.mul_div_down(q, net, v0), ar.mul_div_down(d, net, v0)
+    else:  # pro rata: SPEC's db, dq, dd (each side trades with two of them, and computes only those)
+        dd = ar.mul_div_down(d, net, v0)
         if L:  # borrow dd QUOTE, buy BASE with what the QUOTE slice does not cover
-            amount, needed = ar.max(net + dd - dq, 0), ar.gt(net + dd, dq)
+            dq = ar.mul_div_down(q, net, v0)
+            spend = ar.add(net, dd)  # `net + dd`: checked
+            amount, needed = ar.max(spend - dq, 0), ar.gt(spend, dq)
         else:  # borrow dd BASE, sell what the BASE slice does not keep
+            db = ar.mul_div_down(b, net, v0)
             amount, needed = ar.max(dd - db, 0), ar.gt(dd, db)
     order = sell_order(ar, "QUOTE" if L else "BASE", amount, price, c, F)
     # a needed swap that is dust is skipped with its borrow; with nothing to swap the borrow still happens
@@ -296,7 +299,9 @@ class MintSettlement:
 
 def settle_mint(ar: Arith, sp: Any, plan: MintPlan, b: Any, q: Any, d: Any, supply: Any, price: Any, fill: Any,
                 F: Any = _formulas) -> MintSettlement:
-    """Shares from the realised value change dV (the minter pays the swap cost)."""
+    """Shares from the realised value change dV (the minter pays the swap cost). dV = V1 - V0 is the
+    contract's checked int256 subtraction. (The holdings' sums cannot overflow here: the series holds
+    the tokens they count; the borrow's is checked before the loan, `Model._borrow`.)"""
     spent = ar.ite(plan.dust, 0, plan.swap.amount)  # (the amount is 0 when no swap is needed)
     if sp.is_long:  # QUOTE -> BASE: fill is BASE out
         b1, q1 = b + fill, q + plan.net + plan.borrow - spent
@@ -304,7 +309,7 @@ def settle_mint(ar: Arith, sp: Any, plan: MintPlan, b: Any, q: Any, d: Any, supp
         b1, q1 = b + plan.borrow - spent, q + plan.net + fill
     d1 = d + plan.borrow
     v1 = F.series_value(ar, sp.is_long, b1, q1, d1, price)
-    return MintSettlement(b1, q1, d1, v1, F.mint_shares(ar, supply, v1 - plan.v0, plan.v0))
+    return MintSettlement(b1, q1, d1, v1, F.mint_shares(ar, supply, ar.sub_int(v1, plan.v0), plan.v0))
 
 
 # ---------------------------------------------------------------------------------------------- redeem

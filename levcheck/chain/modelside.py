@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from levcheck.specs import formulas as F
-from levcheck.specs.arith import INT
+from levcheck.specs.arith import INT, WAD, CheckedOverflow, IntOverflow, MulDivOverflow
 from levcheck.specs.invariants import Outcome
 from levcheck.specs.model import MAX_UINT, Model, ModelRevert
 from levcheck.specs.state import SystemState
@@ -101,28 +101,55 @@ def _model_values(m: Model) -> dict[str, int]:
 
 # ---------------------------------------------------------------- the contracts' views, per the spec
 
+def _checked(fn):
+    """`fn()` with the contracts' checked arithmetic (`INT.checking`): its value, or ("revert", error
+    name) for the error the view would revert with: Panic(0x11), IntOverflow(), MulDivOverflow()."""
+    was, INT.checking = INT.checking, True
+    try:
+        return fn()
+    except MulDivOverflow:
+        return ("revert", "MulDivOverflow")
+    except CheckedOverflow:
+        return ("revert", "Panic")
+    except IntOverflow:
+        return ("revert", "IntOverflow")
+    finally:
+        INT.checking = was
+
+
+def _reverts(x: object) -> bool:
+    return isinstance(x, tuple) and len(x) == 2 and x[0] == "revert"
+
+
 def expected_views(st: SystemState) -> dict[str, object]:
-    """Every published view's value on the snapshot `st`, from `specs.formulas` (through SystemState):
-    an int, a tuple (health) or ("revert", error name). Every view reads the oracle first, so a zero or
-    stale price reverts them all."""
+    """Every published view's value on the snapshot `st`, from `specs.formulas` in the contracts' order
+    with their checked arithmetic: an int, a tuple (health) or ("revert", error name). Every view reads
+    the oracle first, so a zero or stale price reverts them all; the reserve's four share one
+    valuation (`formulas.reserve_valuation`), a series' two its value."""
     names = [f"reserve.{v}" for v in RESERVE_VIEWS] + [f"{s.label}.{v}" for s in st.series for v in SERIES_VIEWS]
     if st.price == 0 or not st.fresh:
         err = ("revert", "ZeroPrice" if st.price == 0 else "StalePrice")
         return dict.fromkeys(names, err)
     p = st.price
-    equity, floor = st.equity_quote(), st.floor_quote()
-    lent = sum(F.loan_value_quote(INT, s.is_long, s.base_held, s.quote_held, s.debt, p) for s in st.series)
-    idle = F.reserve_idle_quote(INT, st.idle_base, st.idle_quote, p)
     max_fee = max((s.params.keeper_fee for s in st.series), default=0)
-    out: dict[str, object] = {
-        "reserve.equityQuote": equity,
-        "reserve.floorQuote": floor,
-        "reserve.isAboveFloor": int(equity >= floor),
-        "reserve.health": (F.quote_to_base_down(INT, equity, p), F.quote_to_base_up(INT, floor, p),
-                           F.utilization_wad(INT, lent, idle), F.buffer_depth(INT, equity, floor, max_fee)),
-    }
+    val = _checked(lambda: F.reserve_valuation(INT, st.floor_bps, st.idle_base, st.idle_quote, p,
+                                               [(s.is_long, s.base_held, s.quote_held, s.debt) for s in st.series]))
+    out: dict[str, object] = {}
+    if _reverts(val):
+        out.update(dict.fromkeys(("reserve.equityQuote", "reserve.floorQuote", "reserve.isAboveFloor", "reserve.health"), val))
+    else:
+        equity, floor, lent, idle = val
+        out["reserve.equityQuote"], out["reserve.floorQuote"], out["reserve.isAboveFloor"] = equity, floor, int(equity >= floor)
+        out["reserve.health"] = _checked(lambda: (
+            F.quote_to_base_down(INT, equity, p), F.quote_to_base_up(INT, floor, p),
+            F.utilization_wad(INT, lent, idle), F.buffer_depth(INT, equity, floor, max_fee)))
     for s in st.series:
-        lev = st.leverage(s)
-        out[f"{s.label}.navPerToken"] = st.nav(s)
-        out[f"{s.label}.leverage"] = ("revert", "SeriesInsolvent") if lev is None else lev
+        v = _checked(lambda: F.series_value(INT, s.is_long, s.base_held, s.quote_held, s.debt, p))
+        if _reverts(v):
+            out[f"{s.label}.navPerToken"] = out[f"{s.label}.leverage"] = v
+            continue
+        out[f"{s.label}.navPerToken"] = 0 if s.total_supply == 0 or v <= 0 else _checked(
+            lambda: INT.mul_div_down(v, WAD, s.total_supply))
+        out[f"{s.label}.leverage"] = ("revert", "SeriesInsolvent") if v <= 0 else _checked(
+            lambda: F.leverage(INT, F.exposure(INT, s.is_long, s.base_held, s.debt, p), v))
     return out
