@@ -67,10 +67,10 @@ class Draw:
         return self.int(2) == 1
 
     def amount(self) -> int:
-        """Dust (1 wei .. 0.9 units, 3/16), whale (beyond the reserve, 3/16), huge (2**100 .. 2**204,
-        1/16: times a price or a reserve its product passes 2**256, so only FixedPointMath's 512-bit
-        mulDiv path computes it; an actor short of it is given it by the faucet, see `funded`) or
-        ordinary (1 .. 250k units, 9/16)."""
+        """Dust (1 wei .. 0.9 units, 3/16), whale (beyond the reserve, 3/16), huge (2**100 .. 2**256 - 1,
+        1/16, see `huge`: times a price or a reserve its product passes 2**256, so only FixedPointMath's
+        512-bit mulDiv path computes it, and sums of two of them leave uint256: Panic(0x11) on both sides;
+        an actor short of it is given it by the faucet, see `funded`) or ordinary (1 .. 250k units, 9/16)."""
         kind = self.int(16)
         if kind < 3:
             return (1 + self.int(9)) * 10 ** self.int(18)
@@ -89,11 +89,21 @@ class Draw:
         return (1 + self.int(120), 60 + self.int(3_541), 3_600 + self.int(3 * 86_400))[kind]
 
 
+UINT256_MAX = 2**256 - 1
+
+
 def huge(d: Draw) -> int:
-    """2**100 .. 2**204 (a few bits set below the top one). Not beyond: a faucet adds it to a token's
-    supply and a series values it at the price, and the model does not model uint256 overflow
-    (checked-arithmetic Panic(0x11)); notes/issue-12b.md."""
-    return (1 + d.int(15)) * 2 ** (100 + d.int(101)) + d.int(2**32)
+    """2**100 .. 2**256 - 1, the whole top of uint256: within 3 wei of 2**256 - 1 (1/8), an exact power
+    of two 2**100 .. 2**255 (1/8), else a few bits set below a top bit 2**100 .. 2**255 (15 x 2**252 +
+    2**32 < 2**256). A faucet of it may push a token's supply past 2**256 - 1 and a sum of two of them
+    a pool's reserve or a series' holding: the contracts' checked arithmetic reverts Panic(0x11) and
+    the model reverts with it (`specs/arith.py`, notes/issue-12-checked.md)."""
+    kind = d.int(8)
+    if kind == 0:
+        return UINT256_MAX - d.int(4)
+    if kind == 1:
+        return 2 ** (100 + d.int(156))
+    return (1 + d.int(15)) * 2 ** (100 + d.int(153)) + d.int(2**32)
 
 
 def in_domain(price: int) -> int:
@@ -188,7 +198,9 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
 
         def funded(self, who: str, token: str, amount: int) -> tuple[Step, ...]:
             """A faucet step first when `who` is short of a huge `amount` (ordinary amounts are left to
-            revert InsufficientBalance, a path of its own)."""
+            revert InsufficientBalance, a path of its own). The faucet is drawn even when it takes the
+            token's supply past 2**256 - 1: it reverts Panic(0x11) on both sides, and the action after
+            it then meets the actor short (or a checked sum of the action itself overflows first)."""
             short = amount - self.m.tokens[token].balance(who)
             return (Step.of("faucet", who, token=token, amount=short),) if amount >= 2**100 and short > 0 else ()
 
@@ -261,10 +273,10 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
             k = p.reserve_base * p.reserve_quote
             target_quote = math.isqrt(k * price // WAD)
             if target_quote > p.reserve_quote:
-                return Step.of("swap_exact_in", TRADER, token_in="QUOTE", amount_in=target_quote - p.reserve_quote)
+                return Step.of("swap_exact_in", TRADER, token_in="QUOTE", amount_in=min(target_quote - p.reserve_quote, UINT256_MAX))
             target_base = math.isqrt(k * WAD // price)
             if target_base > p.reserve_base:
-                return Step.of("swap_exact_in", TRADER, token_in="BASE", amount_in=target_base - p.reserve_base)
+                return Step.of("swap_exact_in", TRADER, token_in="BASE", amount_in=min(target_base - p.reserve_base, UINT256_MAX))
             return None
 
         @rule(codes=codes)
@@ -315,7 +327,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     self.run(Step.of("remove_liquidity", who, shares=max(have * d.fraction() // BPS, 1)))
                     continue
                 base = d.amount()
-                quote = min(base * p.reserve_quote // max(p.reserve_base, 1) + d.int(2), 2**205) if d.flag() else d.amount()
+                quote = min(base * p.reserve_quote // max(p.reserve_base, 1) + d.int(2), UINT256_MAX) if d.flag() else d.amount()
                 self.run(*self.funded(who, "BASE", base), *self.funded(who, "QUOTE", quote),
                          Step.of("add_liquidity", who, base=base, quote=quote, min_shares=d.int(2)))
 
@@ -395,7 +407,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     mp = self.s.params
                     if mp.floor_bps > 0:
                         lng = into or next((x for x in series_labels if self.m.series[x].p.is_long), series_labels[0])
-                        q = E.floor_gap(st) * BPS // mp.floor_bps * 12 // 10 + WAD
+                        q = min(E.floor_gap(st) * BPS // mp.floor_bps * 12 // 10 + WAD, UINT256_MAX)
                         # the pool at the oracle, then BASE cheapened in it so that the mint's buy fills within its cap
                         for first in (True, False):
                             arb = self.arb_step()
@@ -406,7 +418,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                                          Step.of("mint", "alice", series=lng, quote_in=q))
             gap = E.floor_gap(self.s.prev_state)
             if gap < 0 and off - gap > 0:
-                self.run(Step.of("inject", "carol", base=0, quote=off - gap))
+                self.run(Step.of("inject", "carol", base=0, quote=min(off - gap, UINT256_MAX)))
 
         def deadline_edge(self, which: str, series: str, off: int) -> None:
             """The step that compares the clock with a deadline, run exactly at it (`off` seconds from it):
@@ -655,7 +667,7 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 out = F.amount_out(INT, mid, pool.reserve_quote, pool.reserve_base, self.s.params.pool_fee_bps)
                 lo, hi = (mid, hi) if out >= F.min_out_quote_to_base(INT, mid, price, s.params.slippage_cap_bps) else (lo, mid - 1)
             net = min(borrow * probe // plan.borrow, lo * 98 // 100 * probe // plan.swap.amount)
-            return max(net * BPS // (BPS - s.params.mint_fee_bps), 1) if net > 0 else None
+            return min(max(net * BPS // (BPS - s.params.mint_fee_bps), 1), UINT256_MAX) if net > 0 else None
 
         def self_sandwich(self, series: str, d: Draw) -> None:
             """The keeper trades the pool the way the series' rebalance will, rebalances, trades back."""
