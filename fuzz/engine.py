@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from levcheck.chain.build import ROOT
 from levcheck.errors import LevcheckError
@@ -66,6 +66,11 @@ class Engine:
             return hits
 
         return [LostWorker(k, w, self.pids.get(w), e) for k, w, e in self.client.run_on_scheduler(removals)]
+
+    def map(self, fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
+        """`fn(*args)` for each args tuple on the workers, results in order (each call a task of its
+        own: not cached by value, since the same arguments may be meant to run again)."""
+        return self.client.gather([self.client.submit(fn, *args, pure=False) for args in calls])
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

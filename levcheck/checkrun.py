@@ -32,7 +32,6 @@ from .report.results import Case, CheckSummary, Location, StageResult, Status, s
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
 REGRESSION_DIR = project.BUNDLED_SCENARIOS  # tests/scenarios in a checkout; shipped in the wheel
-COVERAGE_SECONDS = 30.0  # default share of the budget for the traced coverage replay (it costs ~50x the campaign: a sample)
 GRACE_SECONDS = 3.0  # how far past the budget a stage may run before the alarm stops it
 FUZZ_PROFILES = ("dev", "ci", "nightly")
 
@@ -55,9 +54,8 @@ class CheckConfig:
     fuzz_seconds: float = 180.0  # only an outer guard against a runaway campaign: the examples decide (the ci profile runs ~80 s here)
     fuzz_profile: str = "ci"
     proof_timeout: float = 60.0  # wall-clock guard per obligation; Z3 resource units decide (proofs/solve.py)
-    # contract coverage: at most this long for the traced replay of the campaign's examples (figures, no
-    # verdict: a shorter replay covers the first examples of each set, and says so); 0 turns it off
-    coverage_seconds: float = COVERAGE_SECONDS
+    # contract coverage: every example of the campaign replayed on the instrumented build (figures, no verdict)
+    coverage: bool = True
     params: str | None = None
     scenarios: str = str(REGRESSION_DIR)
     only: tuple[str, ...] = ()
@@ -107,8 +105,8 @@ class CheckConfig:
             raise bad("params", "a file name (string)")
         if not number(self.budget) or self.budget < 0:
             raise bad("budget", "a number of seconds >= 0")
-        if not number(self.coverage_seconds) or self.coverage_seconds < 0:
-            raise bad("coverage_seconds", "a number of seconds >= 0 (0: no coverage)")
+        if not isinstance(self.coverage, bool):
+            raise bad("coverage", "true or false")
         for key in ("fuzz_seconds", "proof_timeout"):
             if not number(getattr(self, key)) or not getattr(self, key) > 0:
                 raise bad(key, "a positive number of seconds")
@@ -258,10 +256,18 @@ def stage_fuzz(ctx: Context) -> StageResult:
     rounds = -(-len(sets) // workers)  # units run `workers` at a time: each gets its share of the guard
     cfg = FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=max(1.0, guard / rounds),
                      backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples",
-                     record_examples=ctx.config.coverage_seconds > 0)
+                     record_examples=ctx.config.coverage)
     with fuzz_engine.open_engine(workers) if workers > 1 else contextlib.nullcontext() as engine:
         port = run_portfolio(cfg, sets, engine, params_dir=ctx.out / "portfolio",
                              on_progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None)
+        # contract coverage: every example replayed on the instrumented build (report/coverage.py), the
+        # parameter sets on the engine's workers; lcov.info and coverage.html in the run folder
+        if ctx.config.coverage:
+            _emit(ctx, "levcheck check: contract coverage (the campaign's examples replayed on the instrumented build)")
+            coverage = coverage_info([(u.params, u.shard.result.executed) for u in port.units], ctx.built(), ctx.out,
+                                     engine.map if engine is not None else None)
+        else:
+            coverage = {"not measured": "coverage is off (--no-coverage, or coverage = false)"}
     res = port.merged
     failures = failed_invariants(res)  # the one derivation: the [FAIL] lines and these cases agree
     failed_ids, step = failures.reasons, failures.step
@@ -299,14 +305,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
             "comparisons": E.table(res.edges), "comparison gaps": E.gaps(res.edges)}
     if res.steps_to_failure is not None:
         info["steps to failure"] = res.steps_to_failure
-    # contract coverage: the examples replayed on a tracing EVM (report/coverage.py), within a share of
-    # the budget that leaves the replay stage its time; lcov.info and coverage.html in the run folder
-    if ctx.config.coverage_seconds > 0:
-        _emit(ctx, "levcheck check: contract coverage (traced replay of the campaign's examples)")
-        info["contract coverage"] = coverage_info([(u.params, u.shard.result.executed) for u in port.units], ctx.built(), ctx.out,
-                                                  min(ctx.config.coverage_seconds, ctx.remaining() - 30.0))
-    else:
-        info["contract coverage"] = {"not measured": "coverage_seconds is 0 (--coverage-seconds): turned off"}
+    info["contract coverage"] = coverage
     # one command that runs this stage's campaign again; for a failure, the failing set's unit alone
     info["reproduce"] = f"levcheck check --only fuzz --seed {seed} --fuzz-examples {examples}"
     if port.failing_set is not None:

@@ -30,7 +30,7 @@ def test_broken_variant_fails_and_every_report_names_it(broken_contracts, tmp_pa
     out = tmp_path / "out"
     code = main(["check", "--contracts", str(broken_contracts), "--out", str(out), "--only", "build", "--only", "fuzz",
                  "--seed", "3", "--fuzz-seconds", "60", "--budget", "200",
-                 "--coverage-seconds", "0"])
+                 "--no-coverage"])
     assert code == 1
     summary, junit, sarif, md = load(out)
     assert summary["status"] == "fail" and summary["exit_code"] == 1
@@ -138,7 +138,7 @@ def test_the_fuzz_stage_is_bounded_by_the_profiles_examples_by_default(tmp_path,
 
     monkeypatch.setattr(shards, "run_fuzz", recorded)  # the portfolio's units run in this process:
     monkeypatch.setattr(engine, "default_workers", lambda: 1)  # one worker, no engine to start
-    main(["check", "--only", "fuzz", "--out", str(tmp_path / "out"), "--seed", "1", "--coverage-seconds", "0"])
+    main(["check", "--only", "fuzz", "--out", str(tmp_path / "out"), "--seed", "1", "--no-coverage"])
     # the profile's examples, split between the parameter sets of the portfolio (specs/portfolio.py)
     assert sum(c.examples for c in asked) == PROFILES["ci"].examples and len(asked) == 4
     assert all(c.seconds is not None and c.seconds >= 15 for c in asked)

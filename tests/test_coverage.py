@@ -1,5 +1,6 @@
-"""Contract coverage (levcheck.chain.coverage, levcheck.report.coverage): the source-map decoder, a
-traced replay that marks exactly the lines a tiny example ran, and an lcov.info the real LCOV reads."""
+"""Contract coverage (levcheck.chain.instrument, levcheck.chain.coverage, levcheck.report.coverage):
+the instrumented sources keep every line where it was, a tiny replay marks exactly the lines it ran
+(reverted transactions included, a Panic counted apart), and an lcov.info the real LCOV reads."""
 from __future__ import annotations
 
 import re
@@ -9,26 +10,60 @@ import subprocess
 import pytest
 
 from levcheck.chain.build import build_contracts
-from levcheck.chain.coverage import Coverage, decode_srcmap, instruction_pcs, replay_coverage
-from levcheck.chain.evm.web3_backend import anvil_binary
+from levcheck.chain.coverage import Coverage, InstrumentedBuild, replay_coverage
+from levcheck.chain.instrument import HUB_UNIT, Probes, instrument_sources
 from levcheck.report.coverage import blind_spots, markdown, summary_info, write_html, write_lcov
 from levcheck.specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Step
 
-needs_anvil = pytest.mark.skipif(anvil_binary() is None, reason="anvil binary not installed (npm @foundry-rs/anvil-linux-amd64)")
+
+@pytest.fixture(scope="module")
+def build() -> InstrumentedBuild:
+    return InstrumentedBuild.of(build_contracts())
 
 
-def test_srcmap_decoder_fills_empty_fields_from_the_previous_entry():
-    # s:l:f:j per instruction; an empty field (or a missing one) repeats the previous entry's
-    got = decode_srcmap("10:5:0:-:0;;12:3;:4::i;20:1:-1:o;;:::-")
-    assert got == [(10, 5, 0, "-"), (10, 5, 0, "-"), (12, 3, 0, "-"), (12, 4, 0, "i"), (20, 1, -1, "o"),
-                   (20, 1, -1, "o"), (20, 1, -1, "-")]
-    assert decode_srcmap("") == []
+def test_probes_sit_on_the_line_they_count_and_the_abi_is_unchanged(build):
+    """A statement's probe is inserted on the statement's own line (no new lines): line numbers are
+    the original ones. (An arm's probe counts for the `if`'s line, a function's for its first line.)
+    The instrumented contracts keep every function and event (only view/pure are gone)."""
+    original = build_contracts()
+    for path, text in original.sources.items():
+        inst = build.artifacts.sources[path]
+        assert inst.count("\n") == text.count("\n"), path
+        lines = inst.splitlines()
+        for p in build.probes.by_id.values():
+            if p.path == path:
+                assert f"mstore(0,{p.id})" in (lines[p.line - 1] if p.kind == "line" else inst), (path, p)
+    for name, art in original.items():
+        sig = lambda a: sorted((e["type"], e.get("name", ""), tuple(i["type"] for i in e.get("inputs", []))) for e in a.abi)
+        assert sig(build.artifacts[name]) == sig(art), name
+    assert HUB_UNIT in build.artifacts.sources
+    # a bytecode carries the probes of its own source and of the library code inlined into it
+    assert {build.probes.by_id[i].path for i in build.compiled["PriceOracle"]} == {"contracts/PriceOracle.sol"}
+    assert "contracts/FixedPointMath.sol" in {build.probes.by_id[i].path for i in build.compiled["LeveragedToken"]}
 
 
-def test_instruction_pcs_skip_push_data():
-    # PUSH1 0x80, PUSH2 0x0102, JUMPI, PUSH32 <32 bytes>, STOP
-    code = bytes([0x60, 0x80, 0x61, 0x01, 0x02, 0x57, 0x7F]) + bytes(32) + bytes([0x00])
-    assert instruction_pcs(code) == [0, 2, 5, 6, 39]
+def test_an_if_without_else_gets_an_empty_else_and_single_statements_are_wrapped():
+    """Every shape the rewriter meets: a single-statement arm (wrapped in braces), an `else if` chain,
+    an `if` without `else` inside another one, and a loop body without braces."""
+    src = ("pragma solidity 0.8.28;\ncontract C {\n    uint256 x;\n    function f(uint256 a) external view returns (uint256) {\n"
+           "        if (a == 1) return 1;\n        else if (a == 2) { return 2; }\n        if (a > 3) if (a > 4) return 4;\n"
+           "        for (uint256 i = 0; i < a; i++) a -= 1;\n        return x;\n    }\n}\n")
+    from levcheck.chain.build import compile_output
+
+    _, out, _ = compile_output({"C.sol": src})
+    text, probes = instrument_sources({"C.sol": src}, {"C.sol": out["sources"]["C.sol"]["ast"]})
+    assert text["C.sol"].count("\n") == src.count("\n") and " view " not in text["C.sol"]
+    compile_output(text)  # it compiles (a CompileError otherwise)
+    kinds = sorted(p.kind for p in probes.by_id.values())
+    assert kinds.count("true") == kinds.count("false") == 4 and kinds.count("function") == 1
+
+
+def test_a_dump_decodes_and_anything_else_is_not_one():
+    from levcheck.chain.instrument import MAGIC
+
+    data = MAGIC + (2).to_bytes(32, "big") + b"".join(x.to_bytes(32, "big") for x in (7, 3, 9, 1))
+    assert Probes.decode(data) == {7: 3, 9: 1}
+    assert Probes.decode(bytes.fromhex("4e487b71") + (0x11).to_bytes(32, "big")) is None  # Panic(0x11)
 
 
 def _line(source: str, text: str) -> int:
@@ -47,7 +82,6 @@ def tiny() -> Coverage:
     return replay_coverage([(BUNDLED, [[Step.of("set_price", "alice", price=10**18)]])], artifacts, DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
 
 
-@needs_anvil
 def test_a_tiny_example_marks_exactly_the_lines_it_ran(tiny):
     path = "contracts/PriceOracle.sol"
     src = tiny.index.text[path]
@@ -70,7 +104,31 @@ def test_a_tiny_example_marks_exactly_the_lines_it_ran(tiny):
     assert fns["PriceOracle.setPrice"] == 2 and fns["PriceOracle.constructor"] == 1
 
 
-@needs_anvil
+def test_a_revert_deep_in_a_call_counts_what_ran_and_a_panic_is_counted_apart():
+    """A mint whose QUOTE pull fails in the token (InsufficientBalance, two contracts deep) reverts
+    the whole transaction, probes included: its re-run hands them back, so the series' `mint` and the
+    token's guard count it. A faucet past 2**256-1 reverts Panic(0x11) in the compiler's own check:
+    nothing of it can be attributed, and it is counted apart."""
+    from levcheck.specs.params import BUNDLED
+
+    def replay(*steps: Step) -> Coverage:
+        return replay_coverage([(BUNDLED, [[Step.of("warp", seconds=1), *steps]])], build_contracts(), DEFAULT_ACTORS,
+                               dict(DEFAULT_FUNDING), 32)
+
+    base = replay()
+    deep = replay(Step.of("mint", "alice", series="series0", quote_in=10**40))
+    fns = lambda c: {f.name: n for f, n in c.functions.items()}
+    assert fns(deep)["LeveragedToken.mint"] - fns(base)["LeveragedToken.mint"] == 1
+    src = deep.index.text["contracts/ERC20Base.sol"]
+    guard = src.splitlines().index(next(ln for ln in src.splitlines() if "revert InsufficientBalance(bal, amount)" in ln)) + 1
+    arm = lambda c: next(pair for (line, _, _), pair in c.branches["contracts/ERC20Base.sol"].items() if line == guard)
+    assert arm(deep)[0] - arm(base)[0] == 1  # the guard's true arm: the revert
+    assert deep.reruns > base.reruns and deep.unattributed == base.unattributed
+    panic = replay(Step.of("faucet", "alice", token="QUOTE", amount=2**256 - 1))
+    assert panic.unattributed - base.unattributed == 1
+    assert "reverted in a check the compiler adds" in "\n".join(markdown(summary_info(panic)))
+
+
 def test_an_unreached_function_is_missed_line_by_line(tiny):
     path = "contracts/LeveragedToken.sol"
     (ripcord,) = [f for f in tiny.functions if f.name == "LeveragedToken.ripcord"]
@@ -82,7 +140,6 @@ def test_an_unreached_function_is_missed_line_by_line(tiny):
     assert "LeveragedToken.ripcord" in "\n".join(markdown(summary_info(tiny)))
 
 
-@needs_anvil
 def test_lcov_info_reads_in_the_real_lcov_and_genhtml(tiny, tmp_path):
     if shutil.which("lcov") is None or shutil.which("genhtml") is None:
         pytest.fail("lcov is not installed: run ./levcheck.sh setup (as root it installs Debian's lcov)")
@@ -101,7 +158,6 @@ def test_lcov_info_reads_in_the_real_lcov_and_genhtml(tiny, tmp_path):
     assert (tmp_path / "html" / "index.html").is_file()
 
 
-@needs_anvil
 def test_the_html_page_colours_each_instrumented_line(tiny, tmp_path):
     page = tmp_path / "coverage.html"
     write_html(tiny, page)
@@ -119,7 +175,6 @@ def test_a_campaign_that_recorded_nothing_is_an_error():
         replay_coverage([(BUNDLED, [])], build_contracts(), DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
 
 
-@needs_anvil
 def test_a_recorded_campaign_replays_every_step_it_ran(tmp_path):
     """record_examples keeps each generated example's steps; the replay runs all of them."""
     from levcheck.fuzz.api import FuzzConfig, run_fuzz
@@ -136,7 +191,6 @@ def test_a_recorded_campaign_replays_every_step_it_ran(tmp_path):
     assert (tmp_path / "coverage.html").is_file()
 
 
-@needs_anvil
 def test_fuzz_coverage_flag_writes_the_reports(tmp_path, capsys):
     from levcheck.cli import main
 
@@ -155,7 +209,6 @@ def test_fuzz_coverage_refuses_shards(capsys):
     assert "levcheck fuzz: error: --coverage replays one campaign" in capsys.readouterr().err
 
 
-@needs_anvil
 def test_check_writes_coverage_into_its_run_folder_and_summary(tmp_path, monkeypatch):
     """`check`'s fuzz stage records its examples and replays them: lcov.info and coverage.html in the
     run folder, the figures in summary.json, the figures and the blind spots in summary.md."""

@@ -58,7 +58,7 @@ def check_repro(broken_contracts, tmp_path_factory) -> Path:
     """`levcheck check` on the broken variant: it writes the counterexample and a .t.sol beside it."""
     out = tmp_path_factory.mktemp("check")
     code = main(["check", "--contracts", str(broken_contracts), "--out", str(out), "--only", "build", "--only", "fuzz",
-                 "--seed", "3", "--fuzz-seconds", "60", "--budget", "200", "--coverage-seconds", "0"])
+                 "--seed", "3", "--fuzz-seconds", "60", "--budget", "200", "--no-coverage"])
     assert code == 1
     scenarios = sorted((out / "latest" / "counterexamples").glob("*.json"))
     assert scenarios, "check wrote no counterexample"

@@ -245,7 +245,7 @@ def test_check_prints_the_fuzz_results_and_progress_on_stderr_and_keeps_json_on_
     params = tmp_path / "params.json"  # one parameter set: the campaign runs here, no engine to start
     params.write_text(json.dumps(BUNDLED.to_dict()))
     code = main(["check", "--only", "fuzz", "--fuzz-examples", "2", "--seed", "1", "--out", str(tmp_path / "out"),
-                 "--params", str(params), "--json", "--coverage-seconds", "0", *(["--no-progress"] if quiet else [])])
+                 "--params", str(params), "--json", "--no-coverage", *(["--no-progress"] if quiet else [])])
     out, err = capsys.readouterr()
     assert code == 0 and json.loads(out)["status"] == "pass"
     assert any(ln.startswith("Suite result: ok. ") and "(2 examples, " in ln for ln in err.splitlines())

@@ -77,3 +77,20 @@ def test_a_killed_worker_has_its_shard_rerun_and_reported(engine) -> None:
     alone = run_one_shard(ShardTask(5, rerun, shard_examples(24, 2, rerun), cfg))
     assert (alone.result.examples, alone.result.steps) == (res.shards[rerun].result.examples, res.shards[rerun].result.steps)
     assert res.merged.examples == sum(s.result.examples for s in res.shards)
+
+
+def test_coverage_on_the_engine_counts_what_it_counts_here(engine) -> None:
+    """Two parameter sets replayed on the workers (Engine.map) give the same counts as in this process."""
+    from levcheck.chain.build import build_contracts
+    from levcheck.chain.coverage import replay_coverage
+    from levcheck.specs.params import BUNDLED
+    from levcheck.specs.portfolio import TIGHT_FLOOR
+    from levcheck.specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Step
+
+    steps = [Step.of("mint", "alice", series="series0", quote_in=10**21), Step.of("warp", seconds=90_000),
+             Step.of("rebalance", "keeper1", series="series0"), Step.of("mint", "bob", series="series1", quote_in=10**40)]
+    groups = [(BUNDLED, [steps, steps[:2]]), (TIGHT_FLOOR, [steps[::-1]])]
+    args = (build_contracts(), DEFAULT_ACTORS, dict(DEFAULT_FUNDING), 32)
+    here, there = replay_coverage(groups, *args), replay_coverage(groups, *args, mapper=engine.map)
+    assert (there.lines, there.branches, there.functions) == (here.lines, here.branches, here.functions)
+    assert (there.examples, there.steps, there.reruns) == (here.examples, here.steps, here.reruns) == (3, 10, here.reruns)

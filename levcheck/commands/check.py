@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="fuzz seed (default: a fresh one, printed)")
     p.add_argument("--fuzz-examples", type=int, help="examples of the fuzz stage (default: the profile's); the verdict depends on these, not on speed")
     p.add_argument("--fuzz-seconds", type=float, help="time guard of the fuzz stage (the budget may cut it); a cut run prints the --examples that reproduce it")
-    p.add_argument("--coverage-seconds", type=float, help="at most this long for the traced coverage replay of the "
-                   "campaign's examples (default 30; it covers the first examples of each parameter set within it, and "
-                   "says how many); 0: no coverage")
+    p.add_argument("--no-coverage", dest="coverage", action="store_const", const=False, default=None,
+                   help="skip contract coverage (by default every example of the campaign is replayed on an instrumented "
+                        "build: lcov.info, coverage.html and the figures in summary.md)")
     p.add_argument("--params", help="market parameter file (TOML/JSON) for the proofs and the fuzzer")
     p.add_argument("--backend", help="EVM backend for replays: pyrevm, web3, anvil")
     p.add_argument("--scenarios", help="folder of regression scenarios, sub-folders included (default: tests/scenarios)")
@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     cfg = CheckConfig.from_pyproject(Path(args.config) if args.config else None)
-    for key in ("budget", "out", "contracts", "seed", "fuzz_examples", "fuzz_seconds", "coverage_seconds", "params", "backend", "scenarios"):
+    for key in ("budget", "out", "contracts", "seed", "fuzz_examples", "fuzz_seconds", "coverage", "params", "backend", "scenarios"):
         value = getattr(args, key)
         if value is not None:
             setattr(cfg, key, value)

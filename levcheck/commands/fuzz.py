@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "instead of a LocalCluster started here")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--coverage", nargs="?", const="levcheck-out/coverage", default=None, metavar="DIR",
-                   help="contract coverage: replay the campaign's examples on a tracing EVM (anvil) afterwards and write "
+                   help="contract coverage: replay the campaign's examples on an instrumented build afterwards and write "
                         "lcov.info and coverage.html into DIR (default levcheck-out/coverage); one process, no shards")
     p.add_argument("--no-progress", "--quiet", dest="progress", action="store_false",
                    help="no live progress line on stderr (in a terminal: rewritten in place; in CI: a line every 10 s)")
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"seed {seed}{cut} (rerun exactly: {result.reproduce}"
               + (f" --params {args.params}" if args.params else "") + (f" --contracts {args.contracts}" if args.contracts != "contracts" else "") + ")")
         if cov is not None:
-            print(f"contract coverage: {headline(cov)}; traced replay {cov.seconds:.1f}s (campaign {result.seconds:.1f}s); "
+            print(f"contract coverage: {headline(cov)}; instrumented replay {cov.seconds:.1f}s (campaign {result.seconds:.1f}s); "
                   f"{Path(args.coverage) / 'lcov.info'}, {Path(args.coverage) / 'coverage.html'}")
     return ExitCode.FAILED if result.failed else ExitCode.PASS
 

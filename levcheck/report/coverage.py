@@ -2,7 +2,7 @@
 a one-page `coverage.html`, and the figures and blind spots for `check`'s summary.
 
 `campaign_coverage` replays what a campaign run with `FuzzConfig.record_examples` executed on the
-tracing EVM (`levcheck.chain.coverage`); this module only formats what that found.
+instrumented build (`levcheck.chain.coverage`); this module only formats what that found.
 """
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ import html
 from pathlib import Path
 from typing import Any
 
-from levcheck.chain.coverage import Coverage, replay_coverage
+from levcheck.chain.coverage import Coverage, Mapper, replay_coverage
 
 
 def campaign_coverage(groups: list[tuple[Any, list]], artifacts: Any, out_dir: str | Path | None,
-                      seconds: float | None = None) -> Coverage:
+                      mapper: Mapper | None = None) -> Coverage:
     """Replay what a campaign run with `FuzzConfig.record_examples` executed: `groups` is one
-    (MarketParams, FuzzResult.executed) per parameter set it fuzzed. Writes `lcov.info` and
-    `coverage.html` into `out_dir` (if given)."""
+    (MarketParams, FuzzResult.executed) per parameter set it fuzzed (`mapper`: run them on an
+    engine's workers). Writes `lcov.info` and `coverage.html` into `out_dir` (if given)."""
     from levcheck.chain.session import VIEWS_EVERY
     from levcheck.fuzz.machine import MACHINE_ACTORS
     from levcheck.specs.scenario import DEFAULT_FUNDING
 
-    cov = replay_coverage(groups, artifacts, MACHINE_ACTORS, dict(DEFAULT_FUNDING), VIEWS_EVERY, seconds)
+    cov = replay_coverage(groups, artifacts, MACHINE_ACTORS, dict(DEFAULT_FUNDING), VIEWS_EVERY, mapper)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -32,9 +32,9 @@ def campaign_coverage(groups: list[tuple[Any, list]], artifacts: Any, out_dir: s
 
 
 def _blocks(cov: Coverage, path: str) -> list[tuple[int, int, list[int]]]:
-    """(line, block number, [taken, not taken]) of each decision JUMPI in `path`, numbered per line."""
+    """(line, block number, [true arm, false arm]) of each `if` in `path`, numbered per line."""
     out, seen = [], {}
-    for (line, _code, _pc), pair in sorted(cov.branches.get(path, {}).items()):
+    for (line, _kind, _at), pair in sorted(cov.branches.get(path, {}).items()):
         seen[line] = seen.get(line, -1) + 1
         out.append((line, seen[line], pair))
     return out
@@ -73,14 +73,15 @@ def figures(cov: Coverage) -> dict[str, Any]:
     for kind, (hit, found) in cov.totals().items():
         out[kind] = {"hit": hit, "found": found, "percent": round(cov.pct(hit, found), 1)}
     out["replayed"] = {"examples": cov.examples, "of": cov.examples_total, "steps": cov.steps,
-                       "executions": cov.transactions, "opcodes": cov.opcodes, "seconds": round(cov.seconds, 1)}
+                       "executions": cov.transactions, "reverted and re-run": cov.reruns,
+                       "unattributed": cov.unattributed, "probe hits": cov.probes,
+                       "seconds": round(cov.seconds, 1)}
     return out
 
 
 def headline(cov: Coverage) -> str:
     t = cov.totals()
-    part = "" if cov.examples == cov.examples_total else f" (first {cov.examples} of {cov.examples_total} examples: replay time ran out)"
-    return ", ".join(f"{k} {cov.pct(*t[k]):.1f}% ({t[k][0]}/{t[k][1]})" for k in ("lines", "branches", "functions")) + part
+    return ", ".join(f"{k} {cov.pct(*t[k]):.1f}% ({t[k][0]}/{t[k][1]})" for k in ("lines", "branches", "functions"))
 
 
 def blind_spots(cov: Coverage) -> list[dict[str, Any]]:
@@ -101,9 +102,12 @@ def markdown(info: dict[str, Any]) -> list[str]:
     pct = ", ".join(f"{k} **{info[k]['percent']}%** ({info[k]['hit']}/{info[k]['found']})" for k in ("lines", "branches", "functions"))
     r = info["replayed"]
     out = ["", "## Contract coverage (fuzz)", "",
-           f"{pct}; from a traced replay of {r['examples']} of the campaign's {r['of']} examples ({r['steps']} steps, "
-           f"{r['executions']} EVM executions, {r['opcodes']} opcodes, {r['seconds']} s). `lcov.info` and `coverage.html` "
+           f"{pct}; every one of the campaign's {r['of']} examples replayed on the instrumented build ({r['steps']} steps, "
+           f"{r['executions']} EVM executions, {r['probe hits']} probe hits, {r['seconds']} s). `lcov.info` and `coverage.html` "
            "are in the run folder."]
+    if r["unattributed"]:
+        out.append(f"{r['unattributed']} execution(s) reverted in a check the compiler adds (Panic, ABI decoding): what they "
+                   "ran before it is not counted.")
     if info["uncovered"]:
         out += ["", "Lines the campaign never ran, per function (the fuzzer is blind there):", "",
                 "| function | file | runs | missed lines |", "| --- | --- | ---: | --- |"]
@@ -157,15 +161,13 @@ def write_html(cov: Coverage, path: Path) -> None:
                     f"<body>{''.join(body)}</body></html>\n")
 
 
-def coverage_info(groups: list[tuple[Any, list]], artifacts: Any, out_dir: Path, seconds: float) -> dict[str, Any]:
-    """`check`'s fuzz stage: coverage within `seconds` of replay, written into the run folder, as
-    `summary_info`; a replay that cannot run (no anvil, no time left) is said, never a figure."""
+def coverage_info(groups: list[tuple[Any, list]], artifacts: Any, out_dir: Path, mapper: Mapper | None = None) -> dict[str, Any]:
+    """`check`'s fuzz stage: coverage of every example, written into the run folder, as
+    `summary_info`; a replay that cannot run (e.g. nothing recorded) is said, never a figure."""
     from levcheck.errors import LevcheckError
 
-    if seconds < 5:
-        return {"not measured": f"only {max(seconds, 0):.0f} s of the budget left for the traced replay"}
     try:
-        cov = campaign_coverage(groups, artifacts, out_dir, seconds)
-    except LevcheckError as exc:  # ToolchainError included: e.g. anvil not installed
+        cov = campaign_coverage(groups, artifacts, out_dir, mapper)
+    except LevcheckError as exc:  # CompileError included: the instrumented build did not compile
         return {"not measured": str(exc)}
     return {**summary_info(cov), "lcov": str(Path(out_dir) / "lcov.info"), "html": str(Path(out_dir) / "coverage.html")}

@@ -63,8 +63,8 @@ def test_params_out_of_uint256_range(tmp_path, capsys):
     ('only = "fuzz"', "only must be a list of stage names"),
     ('fuzz_profile = "turbo"', "fuzz_profile must be one of dev, ci, nightly"),
     ("fuzz_examples = 0", "fuzz_examples must be an integer >= 1"),
-    ("coverage_seconds = -1", "coverage_seconds must be a number of seconds >= 0 (0: no coverage)"),
-], ids=["budget-str", "seed-negative", "only-str", "profile-unknown", "examples-zero", "coverage-negative"])
+    ("coverage = 30", "coverage must be true or false, got 30"),
+], ids=["budget-str", "seed-negative", "only-str", "profile-unknown", "examples-zero", "coverage-not-bool"])
 def test_tool_levcheck_wrong_types(tmp_path, capsys, line, message):
     cfg = write(tmp_path, f"[tool.levcheck]\n{line}\n", "pyproject.toml")
     code, _, err = run(capsys, "check", "--config", cfg, "--out", str(tmp_path / "out"))

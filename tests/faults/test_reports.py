@@ -33,13 +33,13 @@ def test_junit_timed_out_and_skipped_stages_are_counted(tmp_path, capsys):
 def test_invariants_not_exercised_are_skipped_not_passed(tmp_path, capsys):
     # one example per parameter set of the portfolio (fewer is an error: a set would be fuzzed by none)
     code, _, _ = run(capsys, "check", "--only", "fuzz", "--fuzz-examples", "4", "--seed", "2", "--out", str(tmp_path / "out"),
-                     "--coverage-seconds", "0")
+                     "--no-coverage")
     s, junit = summary(tmp_path / "out")
     cases = stage(s, "fuzz")["cases"]
     skipped = [c for c in cases if c["status"] == "skipped"]
     assert code == 0 and skipped, "one example per set cannot reach every watched action"
     assert all(c["message"].startswith("not exercised:") for c in skipped)
-    assert stage(s, "fuzz")["info"]["contract coverage"] == {"not measured": "coverage_seconds is 0 (--coverage-seconds): turned off"}
+    assert stage(s, "fuzz")["info"]["contract coverage"] == {"not measured": "coverage is off (--no-coverage, or coverage = false)"}
     suite = suites(junit)["fuzz"]
     assert int(suite.get("skipped")) == len(skipped) and counted(suite)["skipped"] == len(skipped)
 
@@ -47,7 +47,7 @@ def test_invariants_not_exercised_are_skipped_not_passed(tmp_path, capsys):
 def test_failing_campaign_fails_accounting_differential(broken_contracts, tmp_path, capsys):
     """Model and EVM diverge: the agreement invariant fails (it used to return nothing and pass), and
     fuzz builds --contracts itself with --only fuzz."""
-    code, _, _ = run(capsys, "check", "--contracts", str(broken_contracts), "--only", "fuzz", "--fuzz-examples", "40", "--seed", "3", "--coverage-seconds", "0",
+    code, _, _ = run(capsys, "check", "--contracts", str(broken_contracts), "--only", "fuzz", "--fuzz-examples", "40", "--seed", "3", "--no-coverage",
                      "--out", str(tmp_path / "out"))
     s, junit = summary(tmp_path / "out")
     by_id = {c["id"]: c for c in stage(s, "fuzz")["cases"]}

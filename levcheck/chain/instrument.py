@@ -1,0 +1,259 @@
+"""Source instrumentation for contract coverage: a probe before every statement, at every function
+entry and in both arms of every `if`, counted while the instrumented build replays what a campaign
+executed on pyrevm, untraced (tracing every opcode costs ~50x the campaign).
+
+A probe is one inline-assembly statement inserted on the line of what it counts, so line numbers are
+those of the original sources. It runs in one of two modes, chosen per execution by the block's
+coinbase (which the protocol never reads):
+
+  - coinbase 0 (every execution): `sstore(id, add(sload(id), 1))` in the running contract's own
+    storage. The ids are 10-byte numbers, far from the layout's slots and from any mapping's hashed
+    slots. Python reads the counters after each example (`InstrumentedEVM`).
+  - coinbase `REPLAY_MARK` (the re-run of an execution that reverted: a revert rolls its counters
+    back): each probe calls the hub contract at `HUB`, which counts the ids hit; every `revert`
+    statement first fetches the hub's counts and reverts with them as its revert data (`MAGIC`, n,
+    (id, count) * n), which bubbles up unchanged (the protocol catches no revert). The re-run runs
+    in a snapshot that is reverted, so it changes nothing. What an execution reverted by the
+    compiler's own checks (Panic: checked arithmetic, division by zero; ABI decoding) ran is lost:
+    `Probes.decode` returns None for it and it is counted apart.
+
+Probes write storage in any function, so the instrumented copy drops every `view` and `pure` keyword
+(replaced by spaces: every AST offset still holds). Storage layout, events, control flow, results and
+revert reasons are unchanged; gas is not, which the protocol never reads. The ids carry a 6-byte prefix
+("levcov"), so the ids compiled into a bytecode are found by scanning it: a statement of an internal
+function the compiler left out is not counted as a line (as forge coverage does).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from eth_utils import keccak
+
+HUB = "0x000000000000000000000000000000006c657663"  # "levc": no precompile, no derived account
+REPLAY_MARK = "0x000000000000000000000000000000006c657664"  # the coinbase of a re-run: probes call the hub
+ID_PREFIX = int.from_bytes(b"levcov", "big") << 32
+MAGIC = keccak(text="levcheck coverage dump")
+HUB_UNIT = "levcheck-coverage/LevcovHub.sol"
+HUB_SOURCE = f"""// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// Counts probe hits: calldata is one word, a probe id (count it) or 0 (return the counts and clear).
+contract LevcovHub {{
+    fallback() external {{
+        assembly {{
+            let id := calldataload(0)
+            let list := shl(255, 1)
+            switch id
+            case 0 {{
+                let n := sload(0)
+                let p := mload(0x40)
+                mstore(p, {"0x" + MAGIC.hex()})
+                mstore(add(p, 32), n)
+                for {{ let i := 0 }} lt(i, n) {{ i := add(i, 1) }} {{
+                    let k := sload(add(list, i))
+                    mstore(add(p, add(64, mul(i, 64))), k)
+                    mstore(add(p, add(96, mul(i, 64))), sload(k))
+                    sstore(k, 0)
+                    sstore(add(list, i), 0)
+                }}
+                sstore(0, 0)
+                return(p, add(64, mul(n, 64)))
+            }}
+            default {{
+                let c := sload(id)
+                if iszero(c) {{
+                    let n := sload(0)
+                    sstore(add(list, n), id)
+                    sstore(0, add(n, 1))
+                }}
+                sstore(id, add(c, 1))
+            }}
+        }}
+    }}
+}}
+"""
+_MUTABILITY = re.compile(rb"\b(view|pure)\b")
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: int
+    kind: str  # "line" | "function" | "true" | "false" (the arms of an `if`)
+    path: str
+    line: int
+    src: tuple[int, int, int]  # (start, length, file) of the statement, function or `if` it counts
+
+
+def _src(node: dict) -> tuple[int, int, int]:
+    s, l, f = node["src"].split(":")
+    return int(s), int(l), int(f)
+
+
+def _hit(pid: int) -> bytes:
+    return (b"assembly{switch coinbase() case 0 {sstore(%d,add(sload(%d),1))} "
+            b"default {mstore(0,%d) pop(call(gas(),%s,0,0,32,0,0))}}" % (pid, pid, pid, HUB.encode()))
+
+
+# in a re-run, a `revert` statement reverts with the hub's counts instead of its error
+_DUMP = (b"assembly{if coinbase() {mstore(0,0) pop(call(gas(),%s,0,0,32,0,0)) "
+         b"returndatacopy(0,0,returndatasize()) revert(0,returndatasize())}}" % HUB.encode())
+
+_SKIP_LINE = {"Block", "UncheckedBlock"}  # their statements carry the probes
+
+
+class _Unit:
+    """One source file being instrumented: insertions at byte offsets, in a stable order."""
+
+    def __init__(self, path: str, text: str, probes: list[Probe]) -> None:
+        self.path = path
+        self.raw = text.encode()
+        self.line_starts = [0] + [i + 1 for i, b in enumerate(self.raw) if b == 0x0A]
+        self.probes = probes
+        self.inserts: list[tuple[int, int, bytes]] = []  # (offset, order, text)
+        self.blank: list[tuple[int, int]] = []  # byte ranges whose view/pure keywords become spaces
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def probe(self, kind: str, node: dict, at: int | None = None) -> bytes:
+        s, l, f = _src(node)
+        p = Probe(ID_PREFIX | (len(self.probes) + 1), kind, self.path, self.line(s if at is None else at), (s, l, f))
+        self.probes.append(p)
+        return _hit(p.id)
+
+    def add(self, offset: int, order: int, text: bytes) -> None:
+        self.inserts.append((offset, order, text))
+
+    def statement(self, node: dict) -> None:
+        """Probes before a statement of a block (a `revert` dumps after its probe)."""
+        if node["nodeType"] in _SKIP_LINE:
+            return
+        s = _src(node)[0]
+        self.add(s, 3, self.probe("line", node))
+        if node["nodeType"] == "RevertStatement":
+            self.add(s, 4, _DUMP)
+
+    def body(self, node: dict, depth: int, first: bytes = b"") -> None:
+        """A statement that is the body of an `if` arm or a loop: a block gets `first` after its
+        `{`; a single statement is wrapped in braces so the probes can precede it. Closings at one
+        offset go innermost first (`_closing`)."""
+        s, l, _ = _src(node)
+        if node["nodeType"] == "Block":
+            if first:
+                self.add(s + 1, 1, first)
+            return
+        self.add(s, 1, b"{" + first)
+        self.statement(node)
+        self.add(self.end(node), _closing(depth, "wrap"), b"}")
+
+    def end(self, node: dict) -> int:
+        """Where a statement ends, its `;` included (solc's `src` of a simple statement stops before it)."""
+        s, l, _ = _src(node)
+        i = s + l
+        while i < len(self.raw) and self.raw[i] in b" \t\r\n":
+            i += 1
+        return i + 1 if i < len(self.raw) and self.raw[i] == 0x3B else s + l
+
+    def text(self) -> str:
+        raw = bytearray(self.raw)
+        for a, b in self.blank:
+            raw[a:b] = _MUTABILITY.sub(lambda m: b" " * len(m.group(0)), bytes(raw[a:b]))
+        out, pos = [], 0
+        for offset, _, ins in sorted(self.inserts, key=lambda x: (x[0], x[1])):
+            out += [bytes(raw[pos:offset]), ins]
+            pos = offset
+        out.append(bytes(raw[pos:]))
+        return b"".join(out).decode()
+
+
+def _closing(depth: int, what: str) -> int:
+    """The order of a closing insertion: deeper nodes first; an `if`'s added `else` before the brace
+    that wraps the `if` itself. Negative: before any opening at the same offset."""
+    return -2 * depth - (1 if what == "else" else 0)
+
+
+def _walk(node: Any, depth: int = 0) -> Iterable[tuple[dict, int]]:
+    if isinstance(node, dict):
+        if "nodeType" in node:
+            yield node, depth
+            depth += 1
+        for v in node.values():
+            yield from _walk(v, depth)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v, depth)
+
+
+def instrument_unit(path: str, text: str, ast: dict, probes: list[Probe]) -> str:
+    """The instrumented text of one source unit (probes appended to `probes`)."""
+    u = _Unit(path, text, probes)
+    for node, depth in _walk(ast):
+        kind = node["nodeType"]
+        if kind == "FunctionDefinition":
+            s, l, _ = _src(node)
+            body = node.get("body")
+            u.blank.append((s, _src(body)[0] if body else s + l))  # the header only
+            if body:
+                u.add(_src(body)[0] + 1, 2, u.probe("function", node))
+        elif kind == "ModifierDefinition" and node.get("body"):
+            u.add(_src(node["body"])[0] + 1, 2, u.probe("function", node))
+        elif kind in ("Block", "UncheckedBlock"):
+            for st in node.get("statements") or ():
+                u.statement(st)
+        elif kind == "IfStatement":
+            u.body(node["trueBody"], depth + 1, u.probe("true", node, at=_src(node)[0]))
+            if node.get("falseBody"):
+                u.body(node["falseBody"], depth + 1, u.probe("false", node, at=_src(node)[0]))
+            else:
+                u.add(u.end(node["trueBody"]), _closing(depth, "else"), b"else{" + u.probe("false", node, at=_src(node)[0]) + b"}")
+        elif kind in ("ForStatement", "WhileStatement", "DoWhileStatement") and node.get("body"):
+            u.body(node["body"], depth + 1)
+        elif kind == "FunctionTypeName":
+            s, l, _ = _src(node)
+            u.blank.append((s, s + l))
+    return u.text()
+
+
+@dataclass
+class Probes:
+    """The probes of one instrumented build, by id."""
+
+    by_id: dict[int, Probe]
+
+    def compiled(self, *codes: bytes) -> set[int]:
+        """The probe ids these bytecodes carry (PUSH data starting with the 6-byte prefix)."""
+        prefix = (ID_PREFIX >> 32).to_bytes(6, "big")
+        found: set[int] = set()
+        for code in codes:
+            i = code.find(prefix)
+            while i >= 0:
+                pid = int.from_bytes(code[i : i + 10], "big")
+                if pid in self.by_id:
+                    found.add(pid)
+                i = code.find(prefix, i + 1)
+        return found
+
+    @staticmethod
+    def decode(data: bytes) -> dict[int, int] | None:
+        """A hub dump ({id: count}), or None when `data` is not one (a revert the compiler raised)."""
+        if data[:32] != MAGIC:
+            return None
+        n = int.from_bytes(data[32:64], "big")
+        out = {}
+        for i in range(n):
+            at = 64 + 64 * i
+            out[int.from_bytes(data[at : at + 32], "big")] = int.from_bytes(data[at + 32 : at + 64], "big")
+        return out
+
+
+def instrument_sources(sources: dict[str, str], asts: dict[str, dict]) -> tuple[dict[str, str], Probes]:
+    """Every source unit with an AST instrumented, plus the hub's unit."""
+    probes: list[Probe] = []
+    out = {}
+    for path, text in sorted(sources.items()):
+        out[path] = instrument_unit(path, text, asts[path], probes) if asts.get(path) else text
+    out[HUB_UNIT] = HUB_SOURCE
+    return out, Probes({p.id: p for p in probes})
