@@ -44,3 +44,12 @@ def test_the_probe_replays_a_recorded_workload_in_this_tree(tmp_path: Path) -> N
     assert rep.returncode == 0, rep.stderr[-2000:]
     replayed = json.loads(rep.stdout.strip().splitlines()[-1])
     assert replayed["steps"] == recorded["steps"] > 0 and replayed["failing_steps"] == 0
+
+
+def test_bench_coverage_prints_the_replay_against_the_campaign(capsys) -> None:
+    from levcheck.commands.bench import coverage_figures
+
+    row = coverage_figures(seed=4, seconds=1.0)
+    printed = capsys.readouterr().out
+    assert row["examples"] >= 1 and row["replay_cpu_seconds"] > 0 and row["ratio"] > 0
+    assert f"instrumented replay of all {row['examples']} examples" in printed and "x the campaign" in printed

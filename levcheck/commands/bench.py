@@ -26,6 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "minute, and a projection for 16 and 64 cores")
     p.add_argument("--shard-examples", type=positive(int), default=120, help="examples per shard for --engine (default 120: ~15 s a shard here; with 40, ~4 s shards, the run-to-run noise of this machine and the fixed overheads weigh in: 1.47x measured)")
     p.add_argument("--mutants", type=positive(int), default=4, help="mutants timed for --engine (default 4)")
+    p.add_argument("--coverage", action="store_true",
+                   help="also measure contract coverage's cost: a recorded campaign of --seconds, then its examples "
+                        "replayed on the instrumented build (CPU-s of each, and the ratio)")
     p.add_argument("--against", metavar="REV",
                    help="also compare throughput with git commit REV of this checkout in the same run: each tree's own "
                         "campaigns, and the very same steps replayed on each tree's session, in alternated rounds (CPU-s)")
@@ -82,6 +85,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             if not args.json:
                 print(f"{m.name:26s} caught {row['caught']}  median {row['median_steps']} steps / {row['median_seconds']}s "
                       f"to first failure  (per seed: {row['steps_to_failure']}; shrunk to {row['shrunk_steps']} steps)", flush=True)
+    if args.coverage:
+        out["coverage"] = coverage_figures(args.seed, args.seconds, quiet=args.json)
     if args.toolchain:
         out["toolchain"] = toolchain_figures(quiet=args.json)
     if args.engine:
@@ -93,6 +98,33 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.json:
         print(json.dumps(out, indent=1))
     return ExitCode.PASS
+
+
+def coverage_figures(seed: int, seconds: float, quiet: bool = False) -> dict:
+    """The cost of coverage against the campaign it covers, both in CPU-seconds of this process."""
+    import time
+
+    from levcheck.chain.build import build_contracts
+    from levcheck.chain.coverage import InstrumentedBuild
+    from levcheck.fuzz.api import FuzzConfig, run_fuzz
+    from levcheck.report.coverage import campaign_coverage, headline
+
+    cfg = FuzzConfig(seed=seed, seconds=seconds, out_dir=None, record_examples=True)
+    campaign = run_fuzz(cfg)
+    InstrumentedBuild.of(build_contracts())  # the instrumented compile is cached: not part of the figure
+    t0 = time.process_time()
+    cov = campaign_coverage([(cfg.params, campaign.executed)], build_contracts(), None)
+    replay_cpu = time.process_time() - t0
+    row = {"examples": campaign.examples, "steps": campaign.steps, "campaign_cpu_seconds": round(campaign.cpu_seconds, 2),
+           "replay_cpu_seconds": round(replay_cpu, 2), "ratio": round(replay_cpu / campaign.cpu_seconds, 2) if campaign.cpu_seconds else None,
+           "replay_steps_per_cpu_second": round(cov.steps / replay_cpu) if replay_cpu else None, "executions": cov.transactions,
+           "reverted_and_rerun": cov.reruns, "unattributed": cov.unattributed, "probe_hits": cov.probes, "figures": headline(cov)}
+    if not quiet:
+        print(f"coverage (seed {seed}): campaign {row['steps']} steps in {row['campaign_cpu_seconds']} CPU-s; instrumented replay of "
+              f"all {row['examples']} examples {row['replay_cpu_seconds']} CPU-s ({row['replay_steps_per_cpu_second']} steps per CPU-second, "
+              f"{row['ratio']}x the campaign; {row['reverted_and_rerun']} of {row['executions']} executions reverted and re-run, "
+              f"{row['unattributed']} unattributed); {row['figures']}", flush=True)
+    return row
 
 
 def toolchain_figures(quiet: bool = False) -> dict:
