@@ -251,6 +251,12 @@ def _refusal(prev: SystemState, s: SeriesState, o: Outcome, ripcord: bool) -> It
         "NothingToRebalance": plan is None or bool(plan.swap.skipped),
         # the reserve lends only what it holds idle: a refusal only for the borrow of an increase
         "InsufficientLiquidity": len(args) == 0 or (plan is not None and plan.increase and args[0] == plan.borrow),
+        # SPEC's domain (amounts up to 2**256 - 1): a valuation or a sum of the step that leaves uint256
+        # reverts on both sides (the model raises these only on a real overflow; the differential
+        # compares them), e.g. a reserve holding 2**250 BASE cannot value itself at the price
+        "Panic": args == (0x11,),
+        "IntOverflow": True,
+        "MulDivOverflow": True,
     }
     if r in _POOL_REFUSALS or holds.get(r, False):
         return
@@ -267,7 +273,8 @@ def _refusal(prev: SystemState, s: SeriesState, o: Outcome, ripcord: bool) -> It
     "A rebalance is refused only for a reason that holds just before it: NotTriggered (in band, fallback "
     "not due), BelowFloor (reserve below its floor), StalePrice / ZeroPrice, EmptySeries, SeriesInsolvent, "
     "NothingToRebalance (the trade to target is skipped as dust), the reserve's InsufficientLiquidity only "
-    "for the borrow of an increasing trade, the pool's errors (no fill within the oracle cap). Any other "
+    "for the borrow of an increasing trade, the pool's errors (no fill within the oracle cap), an arithmetic "
+    "overflow of the step (Panic(0x11), IntOverflow, MulDivOverflow: outside SPEC's uint256 domain). Any other "
     "refusal (e.g. the reserve unable to pay its keeper) is a liveness failure.",
     transition=True,
     actions=("rebalance",),
