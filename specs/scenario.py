@@ -43,11 +43,17 @@ DEFAULT_FUNDING = {"QUOTE": 10**9 * 10**18, "BASE": 10**6 * 10**18}
 # action -> (required argument names, {optional argument: default}); "actor" is separate.
 # Tokens are "QUOTE", "BASE" or a series label ("series0", ...); `to` is an actor or a contract label
 # ("pool", "reserve", "seriesN") — a transfer to a contract is a donation outside the protocol's flows.
+# `approve`: the actor lets `spender` (any account or contract label) move up to `amount` of its `token`;
+# `transfer_from`: the actor moves `amount` of `owner`'s `token` to `to` on the allowance `owner` gave it
+# (ERC-20 `transferFrom(from, to, amount)`; "owner" as in `allowance(owner, spender)`: `from` is a Python
+# keyword, and a step's repr is a Python call).
 ACTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "warp": (("seconds",), {}),
     "set_price": (("price",), {}),
     "faucet": (("token", "amount"), {}),
     "transfer": (("token", "to", "amount"), {}),
+    "approve": (("token", "spender", "amount"), {}),
+    "transfer_from": (("token", "owner", "to", "amount"), {}),
     "mint": (("series", "quote_in"), {"min_shares": 0}),
     "redeem": (("series", "shares"), {"min_quote_out": 0}),
     "mint_redeem": (("series", "quote_in"), {}),
@@ -66,7 +72,7 @@ DEFAULT_ACTOR = {"set_price": "oracle-keeper"}
 FALLBACK_ACTOR = "keeper1"  # who sends a step that names no actor (levcheck.chain.driver.actor_of)
 SYSTEM_ACCOUNTS = ("deployer", "oracle-keeper")  # accounts every deployment has besides the actors
 CONTRACT_LABELS = ("QUOTE", "BASE", "oracle", "pool", "reserve")  # plus "series0", "series1", ...
-STRING_ARGS = {"series", "token", "to", "token_in"}
+STRING_ARGS = {"series", "token", "to", "token_in", "spender", "owner"}
 
 
 class ScenarioError(ValueError):
@@ -265,7 +271,8 @@ def check_names(sc: Scenario, source: str = "<scenario>") -> None:
             how = "" if step.actor else f" (a step without \"actor\" is sent by {who!r})"
             raise ScenarioError(f"{source}: step {i} ({step.action}): unknown actor {who!r}{how}; the scenario's actors are {list(sc.actors)}")
         for name, known, what in (("series", series, "series"), ("token", tokens, "token"), ("token_in", ("QUOTE", "BASE"), "token"),
-                                  ("to", recipients, "recipient")):
+                                  ("to", recipients, "recipient"), ("spender", recipients, "spender"),
+                                  ("owner", recipients, "owner")):
             if name in step.args and step.args[name] not in known:
                 raise ScenarioError(f"{source}: step {i} ({step.action}): unknown {what} {step.args[name]!r}; known: {', '.join(known)}")
 

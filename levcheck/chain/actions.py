@@ -30,6 +30,8 @@ TXS: dict[str, Tx] = {
     "set_price": Tx("oracle", "setPrice", ("price",), "set_price", ("price",), returns=False),
     "faucet": Tx("token", "mint", (WHO, "amount"), "token_mint", ("token", WHO, "amount")),
     "transfer": Tx("token", "transfer", ("to", "amount"), "transfer", ("token", "to", "amount")),
+    "approve": Tx("token", "approve", ("spender", "amount"), "approve", ("token", "spender", "amount")),
+    "transfer_from": Tx("token", "transferFrom", ("owner", "to", "amount"), "transfer_from", ("token", "owner", "to", "amount")),
     "mint": Tx("series", "mint", ("quote_in", "min_shares"), "mint", ("series", "quote_in", "min_shares")),
     "redeem": Tx("series", "redeem", ("shares", "min_quote_out"), "redeem", ("series", "shares", "min_quote_out")),
     "swap_exact_in": Tx("pool", "swapExactIn", ("token_in", "amount_in", "min_out", WHO),

@@ -202,7 +202,8 @@ class Session:
         now = self.evm.time
         m_out, n_tx = modelside.apply(self.model, step, now)
         c_out = self.chain.apply(step)
-        if step.action == "transfer" and m_out.reverted is None and step.arg("to") in self.chain.contracts and step.arg("token") in ("BASE", "QUOTE"):
+        if (step.action in ("transfer", "transfer_from") and m_out.reverted is None and step.arg("to") in self.chain.contracts
+                and step.arg("token") in ("BASE", "QUOTE")):
             key = (step.arg("to"), step.arg("token"))
             self.donated[key] = self.donated.get(key, 0) + step.arg("amount")
         self.steps_run += 1

@@ -13,6 +13,8 @@ ACTION_FUNCTION = {
     "ripcord": ("LeveragedToken", "ripcord"),
     "settle_insolvency": ("LeveragedToken", "settleInsolvency"),
     "transfer": ("LeveragedToken", "transfer"),
+    "approve": ("LeveragedToken", "approve"),
+    "transfer_from": ("LeveragedToken", "transferFrom"),
     "swap_exact_in": ("SpotPool", "swapExactIn"),
     "swap_exact_out": ("SpotPool", "swapExactOut"),
     "add_liquidity": ("SpotPool", "addLiquidity"),
