@@ -27,9 +27,18 @@ from ..specs.scenario import DEFAULT_ACTOR, Step
 MAX_UINT = 2**256 - 1
 ZERO_ADDRESS = "0x" + "00" * 20
 TOKENS = ("BASE", "QUOTE")
-# The views users and keepers act on, compared with `modelside.expected_views` (the spec's values)
-RESERVE_VIEWS = ("equityQuote", "floorQuote", "isAboveFloor", "health")
-SERIES_VIEWS = ("navPerToken", "leverage")
+# The views users and keepers act on, compared with `modelside.expected_views` (the spec's values):
+# every external view of the pool, the reserve and the series that is not a plain storage or immutable
+# getter (those are compared as state, or fixed at deployment)
+POOL_VIEWS = ("spotPrice",)
+RESERVE_VIEWS = ("equityQuote", "floorQuote", "isAboveFloor", "health", "seriesCount")
+SERIES_VIEWS = ("navPerToken", "leverage", "value", "exposure")
+
+
+def view_names(series_labels: tuple[str, ...]) -> list[str]:
+    """"contract.view" of every compared view, in reading order (`Chain.read_views`, `expected_views`)."""
+    return ([f"pool.{v}" for v in POOL_VIEWS] + [f"reserve.{v}" for v in RESERVE_VIEWS]
+            + [f"{s}.{v}" for s in series_labels for v in SERIES_VIEWS])
 
 
 def contract_labels(market: Market) -> dict[str, Any]:
@@ -89,7 +98,7 @@ class Chain:
         self._addrs = [a for a, _ in self._slots]
         self._slot_ids = [s for _, s in self._slots]
         # (name, address, calldata, function) of every view, encoded once
-        views = [("reserve", v) for v in RESERVE_VIEWS] + [(s, v) for s in self.series_labels for v in SERIES_VIEWS]
+        views = [name.split(".") for name in view_names(self.series_labels)]
         self._views = [(f"{c}.{v}", self.addr[c], self.fns[c][v].encode(()), self.fns[c][v]) for c, v in views]
 
     # ------------------------------------------------------------------ transactions
@@ -200,7 +209,7 @@ class Chain:
         return out
 
     def read_views(self) -> dict[str, object]:
-        """Every view of `RESERVE_VIEWS` / `SERIES_VIEWS` at the current block time: an int, a tuple
+        """Every view of `view_names` (`POOL_VIEWS`, `RESERVE_VIEWS`, `SERIES_VIEWS`) at the current block time: an int, a tuple
         (several outputs) or ("revert", error name), the shape `modelside.expected_views` states."""
         out: dict[str, object] = {}
         sender = self.addr["keeper1"] if "keeper1" in self.addr else self.addr["deployer"]

@@ -9,7 +9,7 @@ from levcheck.specs.state import SystemState
 
 from ..specs.scenario import Step
 from .actions import GLOBAL_VARS, SERIES_VARS, TXS, resolve
-from .driver import RESERVE_VIEWS, SERIES_VIEWS, TOKENS, actor_of
+from .driver import TOKENS, actor_of, view_names
 
 
 def setup_actors(m: Model, actors: tuple[str, ...], funding: dict[str, int], now: int) -> int:
@@ -123,18 +123,27 @@ def _reverts(x: object) -> bool:
 
 def expected_views(st: SystemState) -> dict[str, object]:
     """Every published view's value on the snapshot `st`, from `specs.formulas` in the contracts' order
-    with their checked arithmetic: an int, a tuple (health) or ("revert", error name). Every view reads
-    the oracle first, so a zero or stale price reverts them all; the reserve's four share one
-    valuation (`formulas.reserve_valuation`), a series' two its value."""
-    names = [f"reserve.{v}" for v in RESERVE_VIEWS] + [f"{s.label}.{v}" for s in st.series for v in SERIES_VIEWS]
+    with their checked arithmetic: an int, a tuple (health) or ("revert", error name). The pool's spot
+    price and the reserve's series count read no oracle; every other view reads the oracle first, so
+    a zero or stale price reverts them; the reserve's four valuations share one valuation
+    (`formulas.reserve_valuation`), a series' value, exposure, NAV and leverage its position."""
+    out: dict[str, object] = {
+        # SpotPool.spotPrice: 0 for an empty pool, else reserveQuote x 1e18 / reserveBase rounded down
+        # (FixedPointMath.mulDivDown: MulDivOverflow() past uint256)
+        "pool.spotPrice": 0 if st.pool_reserve_base == 0 else _checked(
+            lambda: INT.mul_div_down(st.pool_reserve_quote, WAD, st.pool_reserve_base)),
+        # ReservePool.seriesCount: series.length; the deployment registers every series of the market
+        # (there is no other registration), so the snapshot's series are the registered ones
+        "reserve.seriesCount": len(st.series),
+    }
+    priced = [n for n in view_names(tuple(s.label for s in st.series)) if n not in out]
     if st.price == 0 or not st.fresh:
         err = ("revert", "ZeroPrice" if st.price == 0 else "StalePrice")
-        return dict.fromkeys(names, err)
+        return {**out, **dict.fromkeys(priced, err)}
     p = st.price
     max_fee = max((s.params.keeper_fee for s in st.series), default=0)
     val = _checked(lambda: F.reserve_valuation(INT, st.floor_bps, st.idle_base, st.idle_quote, p,
                                                [(s.is_long, s.base_held, s.quote_held, s.debt) for s in st.series]))
-    out: dict[str, object] = {}
     if _reverts(val):
         out.update(dict.fromkeys(("reserve.equityQuote", "reserve.floorQuote", "reserve.isAboveFloor", "reserve.health"), val))
     else:
@@ -144,7 +153,10 @@ def expected_views(st: SystemState) -> dict[str, object]:
             F.quote_to_base_down(INT, equity, p), F.quote_to_base_up(INT, floor, p),
             F.utilization_wad(INT, lent, idle), F.buffer_depth(INT, equity, floor, max_fee)))
     for s in st.series:
+        # LeveragedToken.exposure: SeriesMath.exposure at the oracle price (a mulDiv: MulDivOverflow)
+        out[f"{s.label}.exposure"] = _checked(lambda: F.exposure(INT, s.is_long, s.base_held, s.debt, p))
         v = _checked(lambda: F.series_value(INT, s.is_long, s.base_held, s.quote_held, s.debt, p))
+        out[f"{s.label}.value"] = v  # LeveragedToken.value: V, signed
         if _reverts(v):
             out[f"{s.label}.navPerToken"] = out[f"{s.label}.leverage"] = v
             continue

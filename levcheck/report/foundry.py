@@ -27,7 +27,7 @@ from levcheck.chain.abi import AbiRegistry, Function, canonical_type, decode_val
 from levcheck.chain.actions import GLOBAL_VARS, SERIES_VARS
 from levcheck.chain.build import Artifact, Artifacts
 from levcheck.chain.deploy import deploy_market
-from levcheck.chain.driver import RESERVE_VIEWS, SERIES_VIEWS, TOKENS, Chain, contract_labels
+from levcheck.chain.driver import TOKENS, Chain, contract_labels, view_names
 from levcheck.chain.evm import account_address
 from levcheck.chain.evm.pyrevm_backend import PyrevmEVM
 from levcheck.chain.session import ReplayResult, Session, replay_scenario
@@ -294,7 +294,7 @@ class _Writer:
                 add(f"{v[t]}.balanceOf({self.names.expr(h)})", bm.get((t, h), 0), bc.get((t, h), 0))
         views_m = modelside.expected_views(ms)
         views_c = self.rec.chain.read_views()
-        for name in [f"reserve.{x}" for x in RESERVE_VIEWS] + [f"{s.label}.{x}" for s in ms.series for x in SERIES_VIEWS]:
+        for name in view_names(tuple(s.label for s in ms.series)):
             items.append((views_m.get(name) != views_c.get(name), self._view_assert(name, views_m.get(name), where)))
         return [line for differs, line in items if differs] + [line for differs, line in items if not differs]
 
