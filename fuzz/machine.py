@@ -331,6 +331,48 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                 self.run(*self.funded(who, "BASE", base), *self.funded(who, "QUOTE", quote),
                          Step.of("add_liquidity", who, base=base, quote=quote, min_shares=d.int(2)))
 
+        # -------------------------------------------------------------- allowances (ERC-20 approve / transferFrom)
+
+        @rule(codes=codes)
+        def allowances(self, codes: list[int]) -> None:
+            """Finite approvals between actors, and transfers on them at the edges: an approval then a
+            spend below, at or one wei above it and a second spend at or one wei above what is left
+            (a finite allowance is decremented, InsufficientAllowance), or a spend at, or one wei either
+            side of, the standing allowance or the owner's balance (InsufficientAllowance is checked
+            before InsufficientBalance). Now and then an actor re-approves a protocol contract, to the
+            maximum again or to a finite amount that the contract's next pull then spends."""
+            tokens = ("QUOTE", "BASE", *series_labels)
+            for code in codes:
+                d = Draw(code)
+                kind = d.pick(("approve_spend", "spend", "approve"))
+                owner, spender, token, to = d.pick(MACHINE_ACTORS), d.pick(MACHINE_ACTORS), d.pick(tokens), d.pick(MACHINE_ACTORS)
+                have = self.m.tokens[token].balance(owner)
+                if kind == "approve":
+                    if d.int(8) == 0:
+                        spender = d.pick(("pool", "reserve", *series_labels))
+                        amount = UINT256_MAX if d.flag() else d.amount()
+                    else:
+                        which = d.int(8)  # a share of the balance (1/2), any amount (1/4), 0, the maximum
+                        amount = (have * d.fraction() // BPS if which < 4 else d.amount() if which < 6 else 0 if which == 6
+                                  else UINT256_MAX)
+                    self.run(Step.of("approve", owner, token=token, spender=spender, amount=amount))
+                elif kind == "approve_spend":
+                    amount = max(have * d.fraction() // BPS, 1) if have else d.amount()
+                    self.run(Step.of("approve", owner, token=token, spender=spender, amount=amount),
+                             Step.of("transfer_from", spender, token=token, owner=owner, to=to,
+                                     amount=min(amount + d.int(3) - 1, UINT256_MAX)))
+                    left = self.allowance(token, owner, spender)
+                    self.run(Step.of("transfer_from", spender, token=token, owner=owner, to=to,
+                                     amount=min(left + d.int(2), UINT256_MAX)))
+                else:
+                    allowed = self.allowance(token, owner, spender)
+                    ref = have if allowed == UINT256_MAX or d.flag() else allowed
+                    amount = min(max(ref + d.int(3) - 1, 0), UINT256_MAX)
+                    self.run(Step.of("transfer_from", spender, token=token, owner=owner, to=to, amount=amount))
+
+        def allowance(self, token: str, owner: str, spender: str) -> int:
+            return self.m.tokens[token].allowances.get((owner, spender), 0)
+
         # -------------------------------------------------------------- edges on purpose (specs/edges.py)
 
         @rule(codes=codes)
