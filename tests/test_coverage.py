@@ -11,7 +11,7 @@ import pytest
 
 from levcheck.chain.build import build_contracts
 from levcheck.chain.coverage import Coverage, InstrumentedBuild, replay_coverage
-from levcheck.chain.instrument import HUB_UNIT, Probes, instrument_sources
+from levcheck.chain.instrument import HUB_UNIT, LIST_FUNCTION, Probes, instrument_sources
 from levcheck.report.coverage import blind_spots, markdown, summary_info, write_html, write_lcov
 from levcheck.specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Step
 
@@ -24,7 +24,8 @@ def build() -> InstrumentedBuild:
 def test_probes_sit_on_the_line_they_count_and_the_abi_is_unchanged(build):
     """A statement's probe is inserted on the statement's own line (no new lines): line numbers are
     the original ones. (An arm's probe counts for the `if`'s line, a function's for its first line.)
-    The instrumented contracts keep every function and event (only view/pure are gone)."""
+    The instrumented contracts keep every function and event (only view/pure are gone); each deployed
+    contract gains the re-run list's reader."""
     original = build_contracts()
     for path, text in original.sources.items():
         inst = build.artifacts.sources[path]
@@ -32,10 +33,13 @@ def test_probes_sit_on_the_line_they_count_and_the_abi_is_unchanged(build):
         lines = inst.splitlines()
         for p in build.probes.by_id.values():
             if p.path == path:
-                assert f"mstore(0,{p.id})" in (lines[p.line - 1] if p.kind == "line" else inst), (path, p)
+                assert f"sstore({p.id}," in (lines[p.line - 1] if p.kind == "line" else inst), (path, p)
     for name, art in original.items():
-        sig = lambda a: sorted((e["type"], e.get("name", ""), tuple(i["type"] for i in e.get("inputs", []))) for e in a.abi)
+        sig = lambda a: sorted((e["type"], e.get("name", ""), tuple(i["type"] for i in e.get("inputs", []))) for e in a.abi
+                               if e.get("name") != LIST_FUNCTION.removesuffix("()"))
         assert sig(build.artifacts[name]) == sig(art), name
+        deployed = name in ("TestToken", "PriceOracle", "SpotPool", "ReservePool", "LeveragedToken")  # not libraries, bases
+        assert any(e.get("name") == LIST_FUNCTION.removesuffix("()") for e in build.artifacts[name].abi) == deployed, name
     assert HUB_UNIT in build.artifacts.sources
     # a bytecode carries the probes of its own source and of the library code inlined into it
     assert {build.probes.by_id[i].path for i in build.compiled["PriceOracle"]} == {"contracts/PriceOracle.sol"}
@@ -61,7 +65,7 @@ def test_an_if_without_else_gets_an_empty_else_and_single_statements_are_wrapped
 def test_a_dump_decodes_and_anything_else_is_not_one():
     from levcheck.chain.instrument import MAGIC
 
-    data = MAGIC + (2).to_bytes(32, "big") + b"".join(x.to_bytes(32, "big") for x in (7, 3, 9, 1))
+    data = MAGIC + (4).to_bytes(32, "big") + b"".join(x.to_bytes(32, "big") for x in (7, 9, 7, 7))  # the ids hit, in order
     assert Probes.decode(data) == {7: 3, 9: 1}
     assert Probes.decode(bytes.fromhex("4e487b71") + (0x11).to_bytes(32, "big")) is None  # Panic(0x11)
 

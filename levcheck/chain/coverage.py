@@ -2,10 +2,10 @@
 
 The campaign itself runs untraced. Afterwards the steps of every example it ran (`Recorder.executed`)
 are replayed on an *instrumented* build of the same sources (`levcheck.chain.instrument`: a probe
-before every statement, at every function entry and in both arms of every `if`, counted by a hub
-contract), on pyrevm, untraced, through the fuzzer's own step -> transaction table (`driver.Chain`);
-the views are read when the campaign read them (every `VIEWS_EVERY`-th step and at the end of an
-example). The model is not involved: what executed on the EVM is what is counted, whether or not it
+before every statement, at every function entry and in both arms of every `if`, a counter in the
+contract's own storage; a reverted execution is re-run to recover what it ran), on pyrevm, untraced,
+through the fuzzer's own step -> transaction table (`driver.Chain`); the views are read when the
+campaign read them (every `VIEWS_EVERY`-th step and at the end of an example). The model is not involved: what executed on the EVM is what is counted, whether or not it
 agreed with the model. (Tracing every opcode instead cost ~50x the campaign: pyrevm's tracer prints
 each JSON fragment through a fresh Python compile, and anvil's struct logs are ~100 bytes an opcode.)
 
@@ -148,9 +148,9 @@ class Coverage:
 class InstrumentedEVM(PyrevmEVM):
     """pyrevm running an instrumented build (`levcheck.chain.instrument`). Executions run as usual and
     their probes count in each contract's own storage (`read_counts`); one that reverted is run
-    again in a reverted snapshot with the re-run coinbase, and the hub's counts it hands back as its
-    revert data are added to `extra`. Views run as plain calls, kept (their probes' counts are all
-    they write). Gas is not what the protocol's transactions cost (the probes pay for their storage):
+    again in a reverted snapshot with the re-run coinbase, and the ids it hands back as its revert
+    data (every contract's re-run list, collected by the hub) are added to `extra`. Views run as
+    plain calls, kept (their probes' counts are all they write). Gas is not what the protocol's transactions cost (the probes pay for their storage):
     the gas limit and the code size limit are raised."""
 
     gas_limit = 2**50
@@ -164,6 +164,7 @@ class InstrumentedEVM(PyrevmEVM):
         super().__init__()
         self.vm.insert_account_info(HUB, AccountInfo(balance=0, nonce=1, code_hash=keccak(hub_code), code=hub_code))
         self.extra = extra
+        self._reader = self.account("levcheck-coverage")
         self.executions = 0
         self.reruns = 0
         self.unattributed = 0
@@ -173,7 +174,7 @@ class InstrumentedEVM(PyrevmEVM):
                                        coinbase=self._coinbase))
 
     def _rerun(self, run: Callable[[], Any]) -> None:
-        """Run a reverted execution again with the probes calling the hub; count what it hands back."""
+        """Run a reverted execution again with the probes listing their ids; count what it hands back."""
         self.reruns += 1
         snap = self.vm.snapshot()
         self._coinbase = REPLAY_MARK
@@ -220,6 +221,11 @@ class InstrumentedEVM(PyrevmEVM):
                 out.append((False, _revert_data(err)))
                 self._rerun(lambda: self.vm.message_call(sender, to, data, gas=self.gas_limit))
         return out
+
+    def register(self, addresses: list[str]) -> None:
+        """Tell the hub whose re-run lists to collect (the deployed contracts)."""
+        data = (1).to_bytes(32, "big") + b"".join(int(a, 16).to_bytes(32, "big") for a in addresses)
+        self.vm.message_call(self._reader, HUB, data, gas=self.gas_limit)
 
     def read_counts(self, slots: list[tuple[str, int]]) -> list[int]:
         """The counters at (address, probe id): what the probes counted in each contract's storage."""
@@ -318,6 +324,7 @@ def replay_group(params: Any, examples: list[list[Any]], build: InstrumentedBuil
     try:
         market = deploy_market(evm, params, artifacts=build.artifacts)
         chain = Chain(market, actors)
+        evm.register([c.address for c in chain.contracts.values()])
         chain.setup_actors(funding)
         # every probe counter of every deployed contract: its own storage, read after each example
         slots = [(c.address, pid) for c in chain.contracts.values() for pid in sorted(build.compiled[c.artifact.name])]

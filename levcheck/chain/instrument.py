@@ -10,12 +10,14 @@ coinbase (which the protocol never reads):
     storage. The ids are 10-byte numbers, far from the layout's slots and from any mapping's hashed
     slots. Python reads the counters after each example (`InstrumentedEVM`).
   - coinbase `REPLAY_MARK` (the re-run of an execution that reverted: a revert rolls its counters
-    back): each probe calls the hub contract at `HUB`, which counts the ids hit; every `revert`
-    statement first fetches the hub's counts and reverts with them as its revert data (`MAGIC`, n,
-    (id, count) * n), which bubbles up unchanged (the protocol catches no revert). The re-run runs
-    in a snapshot that is reverted, so it changes nothing. What an execution reverted by the
-    compiler's own checks (Panic: checked arithmetic, division by zero; ABI decoding) ran is lost:
-    `Probes.decode` returns None for it and it is counted apart.
+    back): each probe appends its id to a list in the contract's own storage (`LIST_LEN`, `LIST_AT`);
+    every `revert` statement first has the hub contract at `HUB` collect the lists of all deployed
+    contracts (each gains a reader, `LIST_FUNCTION`) and reverts with them as its revert data
+    (`MAGIC`, n, the n ids hit), which bubbles up unchanged (the protocol catches no revert). The
+    re-run runs in a snapshot that is then reverted, so the lists are empty again for the next one.
+    What an execution reverted by the compiler's own checks (Panic: checked arithmetic, division by
+    zero; ABI decoding) ran is lost: `Probes.decode` returns None for it and it is counted apart.
+    (A call to the hub per probe, the first design, cost ~4x more: a call frame each.)
 
 Probes write storage in any function, so the instrumented copy drops every `view` and `pure` keyword
 (replaced by spaces: every AST offset still holds). Storage layout, events, control flow, results and
@@ -33,43 +35,42 @@ from typing import Any, Iterable
 from eth_utils import keccak
 
 HUB = "0x000000000000000000000000000000006c657663"  # "levc": no precompile, no derived account
-REPLAY_MARK = "0x000000000000000000000000000000006c657664"  # the coinbase of a re-run: probes call the hub
+REPLAY_MARK = "0x000000000000000000000000000000006c657664"  # the coinbase of a re-run: probes keep a list
 ID_PREFIX = int.from_bytes(b"levcov", "big") << 32
 MAGIC = keccak(text="levcheck coverage dump")
+LIST_LEN = int.from_bytes(b"levcovlen", "big")  # a contract's re-run list: its length here,
+LIST_AT = LIST_LEN << 64  # its ids from here (neither meets a probe id, the layout or a mapping's hash)
+LIST_FUNCTION = "levcov_list_9d41()"  # added to every deployed contract: its re-run list, raw words
+LIST_SELECTOR = keccak(text=LIST_FUNCTION)[:4]
 HUB_UNIT = "levcheck-coverage/LevcovHub.sol"
 HUB_SOURCE = f"""// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// Counts probe hits: calldata is one word, a probe id (count it) or 0 (return the counts and clear).
+/// Collects the re-run lists. Calldata: word 1 then addresses (register the contracts, once, at setup),
+/// or word 0 (collect: MAGIC, n, then the n ids every registered contract's list holds).
 contract LevcovHub {{
     fallback() external {{
         assembly {{
-            let id := calldataload(0)
-            let list := shl(255, 1)
-            switch id
+            switch calldataload(0)
             case 0 {{
-                let n := sload(0)
                 let p := mload(0x40)
                 mstore(p, {"0x" + MAGIC.hex()})
-                mstore(add(p, 32), n)
-                for {{ let i := 0 }} lt(i, n) {{ i := add(i, 1) }} {{
-                    let k := sload(add(list, i))
-                    mstore(add(p, add(64, mul(i, 64))), k)
-                    mstore(add(p, add(96, mul(i, 64))), sload(k))
-                    sstore(k, 0)
-                    sstore(add(list, i), 0)
+                let total := 0
+                for {{ let i := 0 }} lt(i, sload(1)) {{ i := add(i, 1) }} {{
+                    mstore(0, {"0x" + LIST_SELECTOR.hex()}{"00" * 28})
+                    pop(call(gas(), sload(add(2, i)), 0, 0, 4, 0, 0))
+                    returndatacopy(add(add(p, 64), mul(total, 32)), 0, returndatasize())
+                    total := add(total, div(returndatasize(), 32))
                 }}
-                sstore(0, 0)
-                return(p, add(64, mul(n, 64)))
+                mstore(add(p, 32), total)
+                return(p, add(64, mul(total, 32)))
             }}
             default {{
-                let c := sload(id)
-                if iszero(c) {{
-                    let n := sload(0)
-                    sstore(add(list, n), id)
-                    sstore(0, add(n, 1))
+                let n := div(sub(calldatasize(), 32), 32)
+                sstore(1, n)
+                for {{ let i := 0 }} lt(i, n) {{ i := add(i, 1) }} {{
+                    sstore(add(2, i), calldataload(add(32, mul(i, 32))))
                 }}
-                sstore(id, add(c, 1))
             }}
         }}
     }}
@@ -93,13 +94,17 @@ def _src(node: dict) -> tuple[int, int, int]:
 
 
 def _hit(pid: int) -> bytes:
-    return (b"assembly{switch coinbase() case 0 {sstore(%d,add(sload(%d),1))} "
-            b"default {mstore(0,%d) pop(call(gas(),%s,0,0,32,0,0))}}" % (pid, pid, pid, HUB.encode()))
+    return (b"assembly{switch coinbase() case 0 {sstore(%d,add(sload(%d),1))} default {let levcov_n := sload(%d) "
+            b"sstore(add(%d,levcov_n),%d) sstore(%d,add(levcov_n,1))}}" % (pid, pid, LIST_LEN, LIST_AT, pid, LIST_LEN))
 
 
-# in a re-run, a `revert` statement reverts with the hub's counts instead of its error
+# in a re-run, a `revert` statement reverts with every contract's list (the hub collects them)
 _DUMP = (b"assembly{if coinbase() {mstore(0,0) pop(call(gas(),%s,0,0,32,0,0)) "
          b"returndatacopy(0,0,returndatasize()) revert(0,returndatasize())}}" % HUB.encode())
+
+# the list's reader, added before the closing brace of every contract that is deployed
+_LIST = ("function %s external {assembly{let n := sload(%d) for {let i := 0} lt(i, n) {i := add(i, 1)} "
+         "{mstore(mul(i, 32), sload(add(%d, i)))} return(0, mul(n, 32))}}" % (LIST_FUNCTION, LIST_LEN, LIST_AT)).encode()
 
 _SKIP_LINE = {"Block", "UncheckedBlock"}  # their statements carry the probes
 
@@ -187,12 +192,16 @@ def _walk(node: Any, depth: int = 0) -> Iterable[tuple[dict, int]]:
             yield from _walk(v, depth)
 
 
-def instrument_unit(path: str, text: str, ast: dict, probes: list[Probe]) -> str:
-    """The instrumented text of one source unit (probes appended to `probes`)."""
+def instrument_unit(path: str, text: str, ast: dict, probes: list[Probe], leaves: set[int]) -> str:
+    """The instrumented text of one source unit (probes appended to `probes`); the contracts whose AST
+    id is in `leaves` (no other contract derives from them) get the re-run list's reader."""
     u = _Unit(path, text, probes)
     for node, depth in _walk(ast):
         kind = node["nodeType"]
-        if kind == "FunctionDefinition":
+        if kind == "ContractDefinition" and node["id"] in leaves:
+            s, l, _ = _src(node)
+            u.add(s + l - 1, 0, _LIST)  # before its closing brace
+        elif kind == "FunctionDefinition":
             s, l, _ = _src(node)
             body = node.get("body")
             u.blank.append((s, _src(body)[0] if body else s + l))  # the header only
@@ -238,22 +247,25 @@ class Probes:
 
     @staticmethod
     def decode(data: bytes) -> dict[int, int] | None:
-        """A hub dump ({id: count}), or None when `data` is not one (a revert the compiler raised)."""
+        """A re-run's revert data ({id: hits}), or None when it is not one (a revert the compiler raised)."""
         if data[:32] != MAGIC:
             return None
         n = int.from_bytes(data[32:64], "big")
-        out = {}
-        for i in range(n):
-            at = 64 + 64 * i
-            out[int.from_bytes(data[at : at + 32], "big")] = int.from_bytes(data[at + 32 : at + 64], "big")
+        out: dict[int, int] = {}
+        for at in range(64, 64 + 32 * n, 32):
+            pid = int.from_bytes(data[at : at + 32], "big")
+            out[pid] = out.get(pid, 0) + 1
         return out
 
 
 def instrument_sources(sources: dict[str, str], asts: dict[str, dict]) -> tuple[dict[str, str], Probes]:
     """Every source unit with an AST instrumented, plus the hub's unit."""
+    contracts = [n for ast in asts.values() for n, _ in _walk(ast) if n["nodeType"] == "ContractDefinition"]
+    bases = {b for c in contracts for b in c.get("linearizedBaseContracts", ())[1:]}
+    leaves = {c["id"] for c in contracts if c.get("contractKind") == "contract" and not c.get("abstract") and c["id"] not in bases}
     probes: list[Probe] = []
     out = {}
     for path, text in sorted(sources.items()):
-        out[path] = instrument_unit(path, text, asts[path], probes) if asts.get(path) else text
+        out[path] = instrument_unit(path, text, asts[path], probes, leaves) if asts.get(path) else text
     out[HUB_UNIT] = HUB_SOURCE
     return out, Probes({p.id: p for p in probes})
