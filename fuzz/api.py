@@ -10,8 +10,11 @@ the campaign is cut at an example boundary, after `examples` examples or when `s
 (either may be given; both: the examples bound the run and the time is only an outer guard). A
 run cut by time records how many examples it ran, and `--seed N --examples K` replays exactly those
 examples (`FuzzResult.reproduce`). A campaign that ran no differential step is an error.
-The first failure is shrunk by Hypothesis, written as a scenario file and replayed from that file to
-produce the numbered step list and the model-vs-EVM diff.
+The first failure ends the campaign. Its example's concrete steps are written as a scenario file at
+once (failing, not yet minimised: an interrupted minimisation still leaves a replayable failure),
+then minimised by removing steps within a replay cap (`fuzz.minimize`; Hypothesis's shrinker is not
+used: nothing bounds its work) and written again, and replayed to produce the numbered step list
+and the model-vs-EVM diff.
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from levcheck.specs.invariants import INVARIANTS
 from levcheck.specs.params import BUNDLED, MarketParams
 
 from .machine import MACHINE_ACTORS, DifferentialFailure, Recorder, make_machine
-from .minimize import minimize
+from .minimize import MAX_REPLAYS, minimize
 from levcheck.chain.session import VIEWS_EVERY, ReplayResult, Session, replay_scenario
 from levcheck.specs.scenario import DEFAULT_FUNDING, Scenario, dump, load
 
@@ -113,7 +116,8 @@ class FuzzConfig:
     sources: dict[str, str] | None = None  # patched contract sources (quality tests)
     artifacts: Artifacts | None = None
     out_dir: Path | None = Path("levcheck-out/fuzz")  # where a failing scenario is written
-    shrink: bool = True
+    shrink: bool = True  # minimise the failure (concrete steps, at most minimise_replays replays); never Hypothesis's shrinker
+    minimise_replays: int = MAX_REPLAYS
     record_examples: bool = False  # keep every example's steps (FuzzResult.executed) for a coverage replay
     # called at each example boundary with a ProgressInfo (levcheck/report/progress.py renders it);
     # not picklable in general: a sharded run sends its shards a config without it
@@ -251,6 +255,9 @@ def check_budget(config: FuzzConfig) -> None:
         raise LevcheckError(f"--seconds must be positive, got {config.seconds}")
     if config.steps_per_example is not None and config.steps_per_example < 1:
         raise LevcheckError(f"--steps must be at least 1, got {config.steps_per_example}")
+    if config.minimise_replays < 1:
+        raise LevcheckError(f"minimise_replays must be at least 1, got {config.minimise_replays}: "
+                            "a failure must be replayed once to be written")
 
 
 def _run_fuzz(config: FuzzConfig) -> FuzzResult:
@@ -310,10 +317,10 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
             if deadline is not None and time.perf_counter() >= deadline:
                 cut["time"] = True
                 break
-            # The same settings for every batch (a smaller last batch would draw other examples).
-            phases = [Phase.generate, Phase.shrink] if config.shrink else [Phase.generate]
+            # The same settings for every batch (a smaller last batch would draw other examples). No
+            # shrink phase: its work has no bound (fuzz/minimize.py: minimise_scenario says why).
             s = settings(settings.get_profile(f"levcheck-{prof.name}"), max_examples=prof.batch,
-                         stateful_step_count=steps_per_example, phases=phases)
+                         stateful_step_count=steps_per_example, phases=[Phase.generate])
             test = hyp_seed(config.seed * 1_000_003 + batches)(get_state_machine_test(machine, settings=s))
             batches += 1
             try:
@@ -357,26 +364,44 @@ def _run_fuzz(config: FuzzConfig) -> FuzzResult:
         raise LevcheckError(
             f"the fuzz campaign ran 0 differential steps ({recorder.examples} example(s) in {elapsed:.2f}s): nothing was checked; "
             "give it more --examples or --seconds")
-    if recorder.failing_steps is not None:
-        steps = list(recorder.failing_steps)
-        if config.shrink:  # shrink=False (a shard: the caller minimises one failure) skips both shrinkers
-            steps, replays = minimize(session, steps)
-            result.notes.append(f"minimized {len(recorder.failing_steps)} -> {len(steps)} step(s) in {replays} replay(s)")
-        sc = Scenario(
-            params=config.params,
-            steps=steps,
-            actors=MACHINE_ACTORS,
-            funding=funding,
-            origin=f"hypothesis seed={config.seed} profile={prof.name}",
-            description="shrunk counterexample from levcheck fuzz",
-        )
+    try:
+        if recorder.failing_steps is not None:
+            _write_failure(config, result, session, list(recorder.failing_steps), funding, artifacts, prof.name)
+    finally:
+        session.close()
+    return result
+
+
+def _write_failure(config: FuzzConfig, result: FuzzResult, session: Session, steps: list, funding: dict,
+                   artifacts: Artifacts, profile: str) -> None:
+    """The failing example's steps as a scenario, written first as they are (an interrupt during the
+    minimisation leaves that replayable failure), then, with `config.shrink`, minimised within
+    `config.minimise_replays` replays and written again (shrink=False: a shard, whose caller minimises)."""
+    def scenario(steps: list, description: str) -> tuple[Scenario, ReplayResult]:
+        sc = Scenario(params=config.params, steps=steps, actors=MACHINE_ACTORS, funding=funding,
+                      origin=f"hypothesis seed={config.seed} profile={profile}", description=description)
         replay = replay_scenario(sc, config.backend, artifacts=artifacts)
         sc.expect = {"status": replay.status, "step": replay.first_failure}
-        result.scenario, result.replay = sc, replay
-        if config.out_dir is not None:
-            result.scenario_path = dump(sc, Path(config.out_dir) / f"failure-seed{config.seed}.json")
-    session.close()
-    return result
+        return sc, replay
+
+    path = Path(config.out_dir) / f"failure-seed{config.seed}.json" if config.out_dir is not None else None
+    result.scenario, result.replay = scenario(steps, "counterexample from levcheck fuzz, not minimised")
+    if path is not None:
+        result.scenario_path = dump(result.scenario, path)
+    if not config.shrink:
+        return
+    short, replays = minimize(session, steps, config.minimise_replays)
+    capped = " (the cap: it may shorten further)" if replays >= config.minimise_replays else ""
+    result.notes.append(f"minimised {len(steps)} -> {len(short)} step(s) in {replays} replay(s) of at most "
+                        f"{config.minimise_replays}{capped}")
+    shorter = scenario(short, f"counterexample from levcheck fuzz, minimised from {len(steps)} steps")
+    if not shorter[1].failed:  # minimize judged it on the campaign's session: a fresh one must agree
+        result.notes.append("the minimised steps do not fail on a fresh session (state leaks between examples?): "
+                            "the scenario is the unminimised failure")
+        return
+    result.scenario, result.replay = shorter
+    if path is not None:
+        result.scenario_path = dump(result.scenario, path)
 
 
 def replay_file(path: str | Path, backend: str = "pyrevm", artifacts: Artifacts | None = None, sources: dict[str, str] | None = None) -> ReplayResult:

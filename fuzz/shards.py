@@ -10,8 +10,9 @@ Shard K of a campaign with seed S is an ordinary campaign (`api.run_fuzz`, no sh
   printed `--examples` the shard alone is the very same run, step for step.
 
 The first failure across shards (the lowest shard index among the failing ones: which shard finishes
-first must not decide the verdict) is minimised once, by re-running that shard here with shrinking,
-and written as a scenario. The merged result sums examples, steps, CPU time and every count dict of
+first must not decide the verdict) is written as a scenario at once, from the failing example's
+concrete steps the shard sent back, then minimised here within a replay cap (`_minimise`) and
+written again. The merged result sums examples, steps, CPU time and every count dict of
 `FuzzResult` (coverage, per-invariant exercise counts...).
 
 A worker that dies while it runs a shard (killed, out of memory) is rescheduled by Dask; the
@@ -36,10 +37,12 @@ from typing import Callable
 from levcheck.chain.build import Artifacts, build_contracts
 from levcheck.errors import LevcheckError
 from levcheck.specs.params import MarketParams
+from levcheck.chain.session import replay_scenario
 from levcheck.specs.scenario import dump
 
 from .api import PROFILES, FuzzConfig, FuzzResult, ProgressInfo, check_budget, run_fuzz
 from .engine import Engine, LostWorker
+from .minimize import minimise_scenario
 
 
 def shard_seed(seed: int, shard: int) -> int:
@@ -308,27 +311,53 @@ def _summed(config: FuzzConfig, results: list[FuzzResult], seconds: float, faile
 
 
 def _minimise(config: FuzzConfig, artifacts: Artifacts, failing: ShardResult, out: "ShardedResult | PortfolioResult",
-              label: str | None = None) -> None:
-    """Re-run the failing shard here, up to its failing example, with both shrinkers; write the scenario.
-    `config` is the failing shard's campaign (its parameter set); `label` names the portfolio set."""
-    cfg = dataclasses.replace(config, seed=failing.seed, examples=failing.result.examples, shrink=True, out_dir=None,
-                              artifacts=artifacts, seconds=None)
-    again = run_fuzz(cfg)
-    src = again if again.failed else failing.result
+              label: str | None = None, on_unminimised: "Callable[[ShardedResult | PortfolioResult], None] | None" = None) -> None:
+    """The failing unit's counterexample, bounded in work and the same on any machine:
+
+    1. the failing example's concrete steps, as the unit recorded them on its worker (it ran without
+       minimising and replayed them there), become the scenario and are written at once: a budget
+       or a Ctrl-C during step 2 still leaves a failure that `levcheck replay` reproduces;
+       `on_unminimised(out)` is called then (check keeps that result as its verdict if it is cut);
+    2. `minimise_scenario` removes steps, at most `config.minimise_replays` replays here, and the
+       file is written again. The unit is not re-run: its steps are already here, and Hypothesis's
+       shrinker, which a re-run used, has no bound on its work (minimise_scenario's docstring).
+
+    `config` is the failing unit's campaign (its parameter set); `label` names the portfolio set."""
+    src = failing.result
     what = f"shard {failing.shard}" if label is None else f"parameter set {label}"
-    if not again.failed:  # the shard must replay in-process; say so loudly, keep the unshrunk failure
-        out.notes.append(f"{what} did not fail again in-process with the same seed: nondeterminism; "
-                         "the scenario is the unshrunk failure from the worker")
     m = out.merged
     m.scenario, m.replay = src.scenario, src.replay
     m.notes.extend(src.notes)
-    if m.scenario is not None:
-        origin = f"levcheck fuzz --seed {config.seed} --shard {failing.shard}" if label is None else failing.reproduce
-        m.scenario = dataclasses.replace(m.scenario, origin=origin,
-                                         description=f"shrunk counterexample from a sharded levcheck fuzz ({what})")
-        if config.out_dir is not None:
-            name = f"shard{failing.shard}" if label is None else label
-            m.scenario_path = dump(m.scenario, Path(config.out_dir) / f"failure-seed{out.seed}-{name}.json")
+    if m.scenario is None:  # pragma: no cover - a failed campaign always carries its steps
+        return
+    origin = f"levcheck fuzz --seed {config.seed} --shard {failing.shard}" if label is None else failing.reproduce
+    m.scenario = dataclasses.replace(m.scenario, origin=origin,
+                                     description=f"counterexample from a sharded levcheck fuzz ({what}), not minimised")
+    path = None
+    if config.out_dir is not None:
+        path = Path(config.out_dir) / f"failure-seed{out.seed}-{f'shard{failing.shard}' if label is None else label}.json"
+        m.scenario_path = dump(m.scenario, path)
+    if on_unminimised is not None:
+        on_unminimised(out)
+    if src.replay is None or not src.replay.failed:
+        out.notes.append(f"{what}'s failing steps did not fail when replayed on its worker: nondeterminism; "
+                         "the scenario is left unminimised")
+        return
+    short, used = minimise_scenario(m.scenario, config.backend, artifacts, config.minimise_replays)
+    replay = replay_scenario(short, config.backend, artifacts=artifacts)
+    n, k = len(m.scenario.steps), len(short.steps)
+    capped = " (the cap: it may shorten further)" if used >= config.minimise_replays else ""
+    if not replay.failed:
+        out.notes.append(f"{what}: the minimised steps ({k}) do not fail on a fresh session: nondeterminism; "
+                         "the scenario is left unminimised")
+        return
+    m.notes.append(f"minimised {n} -> {k} step(s) in {used} replay(s) of at most {config.minimise_replays}{capped}")
+    short.expect = {"status": replay.status, "step": replay.first_failure}
+    m.scenario = dataclasses.replace(short, description=f"counterexample from a sharded levcheck fuzz ({what}), "
+                                                         f"minimised from {n} steps")
+    m.replay = replay
+    if path is not None:
+        m.scenario_path = dump(m.scenario, path)
 
 
 # ------------------------------------------------------------------------------------ parameter portfolio
@@ -368,12 +397,15 @@ class PortfolioResult:
 def run_portfolio(config: FuzzConfig, sets: list[tuple[str, MarketParams]], engine: Engine | None = None,
                   params_dir: Path | None = None,
                   on_shard: Callable[[ShardResult, int, int], None] | None = None,
-                  on_progress: Callable[[ProgressInfo], None] | None = None) -> PortfolioResult:
+                  on_progress: Callable[[ProgressInfo], None] | None = None,
+                  on_unminimised: Callable[[PortfolioResult], None] | None = None) -> PortfolioResult:
     """`config`'s campaign over several parameter sets: set i is unit i, a campaign of seed
     `shard_seed(seed, i)` (set 0 keeps the seed) on its own market with its share of the examples
     (`shard_examples`), run as shards on `engine`. The first failing set (lowest index) is minimised
     with its own parameters; its scenario carries them. Each set's parameters are written to
-    `params_dir` (if given) so that its printed `reproduce` runs it alone with `levcheck fuzz --params`."""
+    `params_dir` (if given) so that its printed `reproduce` runs it alone with `levcheck fuzz --params`.
+    `on_unminimised(result)`: called once the failure's unminimised scenario is written, before it is
+    minimised (`_minimise`)."""
     prof = PROFILES[config.profile]
     check_budget(config)
     total = config.examples if config.examples is not None else prof.examples
@@ -407,5 +439,6 @@ def run_portfolio(config: FuzzConfig, sets: list[tuple[str, MarketParams]], engi
         out.failing_set = failing.name
         merged.steps_to_failure = failing.shard.result.steps_to_failure
         merged.seconds_to_failure = failing.shard.result.seconds_to_failure
-        _minimise(dataclasses.replace(config, params=failing.params), artifacts, failing.shard, out, label=failing.name)
+        _minimise(dataclasses.replace(config, params=failing.params), artifacts, failing.shard, out, label=failing.name,
+                  on_unminimised=on_unminimised)
     return out
