@@ -143,6 +143,9 @@ class Context:
     scenario_files: list[str] = field(default_factory=list)  # counterexample files written by this run
     progress: Any = None  # report.progress.Progress: stage lines, the fuzz campaign's live line
     partial: list[Case] = field(default_factory=list)  # the running stage's finished cases, kept if it is cut
+    # a failure the running stage has already written (the fuzz stage's unminimised counterexample):
+    # its result if the stage is cut, so a cut never turns a found failure into a timeout
+    found: StageResult | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -238,12 +241,9 @@ def stage_fuzz(ctx: Context) -> StageResult:
     from levcheck.fuzz.shards import run_portfolio
     from levcheck.specs import edges as E
     from levcheck.specs.portfolio import portfolio
-    from .report.foundry import export_beside
-    from levcheck.specs.invariants import INVARIANTS
     from levcheck.specs.params import params_or_bundled
 
     from .report.coverage import coverage_info
-    from .report.results_lines import failed_invariants, results_lines
 
     seed = ctx.seed
     # the examples bound the stage (the profile's unless --fuzz-examples): the verdict must not depend on
@@ -257,9 +257,22 @@ def stage_fuzz(ctx: Context) -> StageResult:
     cfg = FuzzConfig(seed=seed, profile=ctx.config.fuzz_profile, examples=examples, seconds=max(1.0, guard / rounds),
                      backend="pyrevm", artifacts=ctx.built(), out_dir=ctx.out / "counterexamples",
                      record_examples=ctx.config.coverage)
+
+    def found(p, minimised: bool = False) -> None:
+        """A failure's scenario is written (first unminimised, then minimised): the stage's verdict if it
+        is cut from now on (the minimisation, the coverage replay), a fail with that file, never a timeout."""
+        cases, scenario = _fuzz_cases(ctx, p, seed, early=True)
+        reproduce = next(u.reproduce for u in p.units if u.name == p.failing_set)
+        ctx.found = StageResult("fuzz", stage_status(cases), cases=cases,
+                                message=f"seed {seed}: counterexample {scenario} (parameter set {p.failing_set})"
+                                        + ("" if minimised else ", not minimised"),
+                                info={"seed": seed, "counterexample from": f"parameter set {p.failing_set}", "reproduce": reproduce})
+
     with fuzz_engine.open_engine(workers) if workers > 1 else contextlib.nullcontext() as engine:
         port = run_portfolio(cfg, sets, engine, params_dir=ctx.out / "portfolio",
-                             on_progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None)
+                             on_progress=ctx.progress.for_fuzz("fuzz") if ctx.progress else None, on_unminimised=found)
+        if port.failed:
+            found(port, minimised=True)
         # contract coverage: every example replayed on the instrumented build (report/coverage.py), the
         # parameter sets on the engine's workers; lcov.info and coverage.html in the run folder
         if ctx.config.coverage:
@@ -269,31 +282,7 @@ def stage_fuzz(ctx: Context) -> StageResult:
         else:
             coverage = {"not measured": "coverage is off (--no-coverage, or coverage = false)"}
     res = port.merged
-    failures = failed_invariants(res)  # the one derivation: the [FAIL] lines and these cases agree
-    failed_ids, step = failures.reasons, failures.step
-    _emit(ctx, *results_lines(res))  # forge-like lines and the action table, on stderr (stdout: --json)
-    loc = None
-    if step is not None and step.step.action in ACTION_FUNCTION and ctx.artifacts:
-        loc = function_location(ctx.artifacts, *ACTION_FUNCTION[step.step.action])
-    scenario = _rel(res.scenario_path) if res.scenario_path else None
-    if scenario:
-        ctx.scenario_files.append(scenario)
-        _emit(ctx, export_beside(res.scenario_path, ctx.built(), ctx.config.contracts))  # its Foundry test beside it
-    cases = []
-    for inv in INVARIANTS:
-        n = res.exercised.get(inv.id, 0)
-        details = {"statement": inv.statement, "seed": seed, "exercised": n, "premise": inv.exercise}
-        if inv.id in failed_ids:
-            where = f" at step {res.replay.first_failure} ({step.step.describe()})" if step is not None and res.replay else ""
-            cases.append(Case(inv.id, "fuzz", Status.FAIL, failed_ids[inv.id] + where, location=loc, artifact=scenario,
-                              details={**details, "parameter set": port.failing_set}))
-        elif n > 0:
-            cases.append(Case(inv.id, "fuzz", Status.PASS, f"exercised by {n} step(s): {inv.statement}", details=details))
-        else:
-            cases.append(Case(inv.id, "fuzz", Status.SKIPPED,
-                              f"not exercised: no step was {inv.exercise}, so it checked nothing", details=details))
-    for pid in sorted(set(failed_ids) - {inv.id for inv in INVARIANTS}):  # a violation of something not listed still fails
-        cases.append(Case(pid, "fuzz", Status.FAIL, failed_ids[pid], location=loc, artifact=scenario))
+    cases, scenario = _fuzz_cases(ctx, port, seed)
     info = {"seed": seed, "profile": res.profile, "examples": res.examples, "steps": res.steps,
             "steps/s": round(res.steps_per_second), "seconds": round(res.seconds, 1),
             "engine": f"{port.engine}, {workers} worker(s)" + (f", up in {port.startup_seconds:.1f} s" if engine else ""),
@@ -310,6 +299,8 @@ def stage_fuzz(ctx: Context) -> StageResult:
     info["reproduce"] = f"levcheck check --only fuzz --seed {seed} --fuzz-examples {examples}"
     if port.failing_set is not None:
         info["counterexample from"] = f"parameter set {port.failing_set}"
+        # the minimisation's work, in replays (fuzz/shards.py: _minimise), or why the file is left unminimised
+        info["minimisation"] = "; ".join(n for n in res.notes + port.notes if "minimised" in n) or "not minimised"
         info["reproduce"] = next(u.reproduce for u in port.units if u.name == port.failing_set)
     cut = ""
     if res.cut_by_time:
@@ -323,6 +314,46 @@ def stage_fuzz(ctx: Context) -> StageResult:
     if res.cut_by_time and status is Status.PASS:
         status = Status.TIMEOUT  # fewer examples than asked for: not the full verdict
     return StageResult("fuzz", status, cases=cases, message=msg, info=info)
+
+
+def _fuzz_cases(ctx: Context, port, seed: int, early: bool = False) -> tuple[list[Case], str | None]:
+    """The fuzz stage's cases from a portfolio result, and its counterexample file (relative). `early`:
+    the failure's unminimised scenario, before the minimisation (for `ctx.found`): no lines printed and
+    no Foundry test written (the final result does both)."""
+    from levcheck.specs.invariants import INVARIANTS
+
+    from .report.foundry import export_beside
+    from .report.results_lines import failed_invariants, results_lines
+
+    res = port.merged
+    failures = failed_invariants(res)  # the one derivation: the [FAIL] lines and these cases agree
+    failed_ids, step = failures.reasons, failures.step
+    if not early:
+        _emit(ctx, *results_lines(res))  # forge-like lines and the action table, on stderr (stdout: --json)
+    loc = None
+    if step is not None and step.step.action in ACTION_FUNCTION and ctx.artifacts:
+        loc = function_location(ctx.artifacts, *ACTION_FUNCTION[step.step.action])
+    scenario = _rel(res.scenario_path) if res.scenario_path else None
+    if scenario and scenario not in ctx.scenario_files:
+        ctx.scenario_files.append(scenario)
+    if scenario and not early:
+        _emit(ctx, export_beside(res.scenario_path, ctx.built(), ctx.config.contracts))  # its Foundry test beside it
+    cases = []
+    for inv in INVARIANTS:
+        n = res.exercised.get(inv.id, 0)
+        details = {"statement": inv.statement, "seed": seed, "exercised": n, "premise": inv.exercise}
+        if inv.id in failed_ids:
+            where = f" at step {res.replay.first_failure} ({step.step.describe()})" if step is not None and res.replay else ""
+            cases.append(Case(inv.id, "fuzz", Status.FAIL, failed_ids[inv.id] + where, location=loc, artifact=scenario,
+                              details={**details, "parameter set": port.failing_set}))
+        elif n > 0:
+            cases.append(Case(inv.id, "fuzz", Status.PASS, f"exercised by {n} step(s): {inv.statement}", details=details))
+        else:
+            cases.append(Case(inv.id, "fuzz", Status.SKIPPED,
+                              f"not exercised: no step was {inv.exercise}, so it checked nothing", details=details))
+    for pid in sorted(set(failed_ids) - {inv.id for inv in INVARIANTS}):  # a violation of something not listed still fails
+        cases.append(Case(pid, "fuzz", Status.FAIL, failed_ids[pid], location=loc, artifact=scenario))
+    return cases, scenario
 
 
 def stage_replay(ctx: Context) -> StageResult:
@@ -458,22 +489,21 @@ def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSum
             progress.start(name)
             s0 = time.monotonic()
             fired = {"alarm": False}
-            ctx.partial = []
+            ctx.partial, ctx.found = [], None
             try:
                 with _budget_alarm(ctx.remaining() + GRACE_SECONDS, fired, main_thread):
                     res = STAGE_FUNCS[name](ctx)
             except BudgetExhausted:
-                res = StageResult(name, Status.TIMEOUT, cases=_cut(ctx.partial, "the budget ran out"),
-                                  message=f"stopped: the {config.budget:g} s budget ran out during the stage")
+                res = _cut_stage(ctx, name, "the budget ran out", f"stopped: the {config.budget:g} s budget ran out during the stage")
             except KeyboardInterrupt:
                 interrupted = True
-                res = StageResult(name, Status.TIMEOUT, cases=_cut(ctx.partial, "interrupted"),
-                                  message="interrupted before it finished")
+                res = _cut_stage(ctx, name, "interrupted", "interrupted before it finished")
             except LevcheckError as exc:
                 res = StageResult(name, Status.ERROR, message=str(exc), cases=[Case(name, "stage", Status.ERROR, str(exc))])
             except Exception as exc:  # a stage that crashed is an error, never a pass
                 if fired["alarm"]:  # the alarm hit inside a library that turned it into its own error
-                    res = StageResult(name, Status.TIMEOUT, message=f"stopped: the {config.budget:g} s budget ran out during the stage")
+                    res = _cut_stage(ctx, name, "the budget ran out", f"stopped: the {config.budget:g} s budget ran out during the stage",
+                                     keep_partial=False)
                 else:
                     res = StageResult(name, Status.ERROR, message=f"{type(exc).__name__}: {exc}",
                                       cases=[Case(name, "stage", Status.ERROR, f"{type(exc).__name__}: {exc}")])
@@ -500,6 +530,17 @@ def run_check(config: CheckConfig, progress: Progress | None = None) -> CheckSum
     write_sarif(summary, out / "levcheck.sarif", ctx.analysis_sarif)
     write_markdown(summary, out / "summary.md", plots)
     return summary
+
+
+def _cut_stage(ctx: Context, name: str, why: str, message: str, keep_partial: bool = True) -> StageResult:
+    """The result of a stage cut by the budget or an interrupt: the failure it had already written
+    (`ctx.found`, a fail with its scenario file, saying it was not minimised), else a timeout with the
+    cases it finished (`keep_partial`) and a timeout case for the rest."""
+    if ctx.found is not None:
+        f = ctx.found
+        return StageResult(name, f.status, cases=f.cases, info=f.info,
+                           message=f"{f.message} ({why} before the stage finished; the file replays as it is)")
+    return StageResult(name, Status.TIMEOUT, cases=_cut(ctx.partial, why) if keep_partial else [], message=message)
 
 
 def _cut(finished: list[Case], why: str) -> list[Case]:
