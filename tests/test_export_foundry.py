@@ -18,7 +18,7 @@ import pytest
 from levcheck.chain.build import ROOT, SOLC, build_contracts
 from levcheck.cli import main
 from levcheck.report.foundry import contract_name, export_foundry
-from levcheck.specs.scenario import load
+from levcheck.specs.scenario import ACTIONS, load
 
 FORGE = ROOT / "node_modules" / ".bin" / "forge"
 FORGE_STD = ROOT / "node_modules" / "forge-std"
@@ -89,14 +89,17 @@ def test_reproducers_fail_on_the_broken_variant_and_pass_on_the_fixed_contracts(
         shutil.copy(check_repro, project / "test" / check_repro.name)
     # (b) every action of the scenario format, exported from the bundled contracts, where it replays clean
     tour = load(SCENARIOS / "tour-every-action.json")
-    assert {s.action for s in tour.steps} >= {"mint", "redeem", "rebalance", "ripcord", "swap_exact_in", "swap_exact_out",
-                                               "set_price", "warp", "mint_redeem", "settle_insolvency", "allocate_fees",
-                                               "checkpoint", "inject", "transfer", "add_liquidity", "remove_liquidity", "faucet"}
+    assert {s.action for s in tour.steps} == set(ACTIONS)  # a new action joins the tour
     exp = export_foundry(tour, build_contracts(), fixed / "test", "tour-every-action", str(SCENARIOS / "tour-every-action.json"))
     assert exp.result.status == "passed"
     text = exp.path.read_text()
     assert "vm.expectRevert(abi.encodeWithSignature(\"StalePrice(uint256,uint256)\"" in text  # the model's reverts
     assert "// the model's state at the end" in text
+    # approve / transferFrom, the allowance used up then exceeded by one wei, and every compared view
+    assert "series0.approve(CAROL, 5e19);" in text and "series0.transferFrom(BOB, CAROL, 5e19);" in text
+    assert 'vm.expectRevert(abi.encodeWithSignature("InsufficientAllowance(uint256,uint256)", uint256(0), uint256(1)));' in text
+    for view in ("pool.spotPrice()", "reserve.seriesCount()", "series0.value()", "series1.exposure()"):
+        assert f"{view};" in text or f"assertEq({view}," in text, view
 
     name = contract_name(check_repro.name.removesuffix(".t.sol"))
     on_broken = forge_test(broken)
