@@ -37,15 +37,22 @@ def _patched(*patches: tuple[str, str, str]) -> dict[str, str]:
 # ---------------------------------------------------------------- broken variants, replayed
 
 
-def test_a_finite_allowance_not_decremented_is_caught() -> None:
-    """ERC20Base.transferFrom keeps a finite allowance whole: the scenario's spend one wei above the
-    exactly used-up allowance succeeds on the contracts, the model refuses it InsufficientAllowance(0, 1)."""
-    artifacts = build_contracts(extra_sources=_patched(
-        ("contracts/ERC20Base.sol", "allowance[from][msg.sender] = allowed - amount;", "allowance[from][msg.sender] = allowed;")))
+@pytest.mark.parametrize("old,new,step,diff", [
+    # the finite allowance kept whole: the spend one wei above the used-up allowance goes through
+    ("allowance[from][msg.sender] = allowed - amount;", "allowance[from][msg.sender] = allowed;", 3,
+     "revert: model InsufficientAllowance(0, 1) vs EVM None()"),
+    # issue 13's live mutant 58604a49c650 (`<` -> `<=`): spending exactly the allowance left is refused
+    ("if (allowed < amount) revert", "if (allowed <= amount) revert", 2,
+     "revert: model None() vs EVM InsufficientAllowance(600000000000000000000, 600000000000000000000)"),
+], ids=["not-decremented", "allowance-lte"])
+def test_a_broken_finite_allowance_is_caught(old: str, new: str, step: int, diff: str) -> None:
+    """ERC20Base.transferFrom's finite-allowance path broken: the scenario diverges on the spend that
+    meets the broken comparison or decrement, with the model's and the contracts' reverts."""
+    artifacts = build_contracts(extra_sources=_patched(("contracts/ERC20Base.sol", old, new)))
     r = replay_file(SCENARIO, artifacts=artifacts)
-    assert r.failed and r.first_failure == 3, r.render()
-    assert r.steps[3].step.action == "transfer_from"
-    assert "revert: model InsufficientAllowance(0, 1) vs EVM None()" in r.steps[3].differences, r.render()
+    assert r.failed and r.first_failure == step, r.render()
+    assert r.steps[step].step.action == "transfer_from"
+    assert diff in r.steps[step].differences, r.render()
 
 
 def test_wrong_views_are_caught_on_the_first_step() -> None:
