@@ -28,6 +28,12 @@ def protocol_fee(ar: Arith, swap_fee: Any, share_bps: Any) -> Any:
     return ar.mul_div_down(swap_fee, share_bps, BPS)
 
 
+def spot_price(ar: Arith, reserve_quote: Any, reserve_base: Any) -> Any:
+    """SpotPool.spotPrice: QUOTE per BASE in WAD, rounded down; 0 for an empty pool (informational:
+    the protocol prices with the oracle). Concrete values only: no obligation reads it."""
+    return 0 if reserve_base == 0 else ar.mul_div_down(reserve_quote, WAD, reserve_base)
+
+
 def amount_out(ar: Arith, amount_in: Any, r_in: Any, r_out: Any, fee_bps: Any) -> Any:
     """Constant-product output for an exact input; the output rounds down (favours the pool)."""
     net = amount_in - fee_up(ar, amount_in, fee_bps)

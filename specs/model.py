@@ -505,7 +505,7 @@ class Model:
         return self._tx(self._collect_protocol_fees, sender)
 
     def spot_price(self) -> int:
-        return self.pool.reserve_quote * WAD // self.pool.reserve_base
+        return F.spot_price(INT, self.pool.reserve_quote, self.pool.reserve_base)
 
     # ------------------------------------------------------------------ ReservePool
 

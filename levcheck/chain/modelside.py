@@ -128,10 +128,8 @@ def expected_views(st: SystemState) -> dict[str, object]:
     a zero or stale price reverts them; the reserve's four valuations share one valuation
     (`formulas.reserve_valuation`), a series' value, exposure, NAV and leverage its position."""
     out: dict[str, object] = {
-        # SpotPool.spotPrice: 0 for an empty pool, else reserveQuote x 1e18 / reserveBase rounded down
-        # (FixedPointMath.mulDivDown: MulDivOverflow() past uint256)
-        "pool.spotPrice": 0 if st.pool_reserve_base == 0 else _checked(
-            lambda: INT.mul_div_down(st.pool_reserve_quote, WAD, st.pool_reserve_base)),
+        # SpotPool.spotPrice (FixedPointMath.mulDivDown: MulDivOverflow() past uint256)
+        "pool.spotPrice": _checked(lambda: F.spot_price(INT, st.pool_reserve_quote, st.pool_reserve_base)),
         # ReservePool.seriesCount: series.length; the deployment registers every series of the market
         # (there is no other registration), so the snapshot's series are the registered ones
         "reserve.seriesCount": len(st.series),
