@@ -378,11 +378,11 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
         @rule(codes=codes)
         def edges(self, codes: list[int]) -> None:
             """Actions that size themselves from the model to land exactly on a SPEC comparison, or one
-            wei (one second) either side of it: `off` is -1, 0 or +1."""
+            wei (one second) either side of it: `off` is -1, 0 (half the time) or +1."""
             for code in codes[:2]:  # each edge is several steps: two per rule
                 d = Draw(code)
                 kind = d.pick(EDGE_KINDS)
-                off, series = d.int(3) - 1, d.pick(series_labels)
+                off, series = (-1, 0, 0, 1)[d.int(4)], d.pick(series_labels)  # on the edge half the time
                 if kind == "band":
                     self.band_edge(series, d.flag(), off)
                 elif kind == "ripcord":
