@@ -175,8 +175,13 @@ def build_contracts(
     sources = tree.sources
     if extra_sources:
         sources = foundry.add_imports({**sources, **extra_sources}, tree.base, tree.layout)
-    std_input, output, from_cache = compile_output(sources, use_cache, tree.remappings)
-    return _artifacts(output, sources, std_input, from_cache)
+    return build_sources(sources, tree.remappings, use_cache)
+
+
+def build_sources(sources: Mapping[str, str], remappings: tuple[str, ...] = (), use_cache: bool = True) -> Artifacts:
+    """Compile exactly these source units (name -> text), through the one cache."""
+    std_input, output, from_cache = compile_output(sources, use_cache, remappings)
+    return _artifacts(output, dict(sources), std_input, from_cache)
 
 
 def compile_output(sources: Mapping[str, str], use_cache: bool = True, remappings: tuple[str, ...] = ()) -> tuple[dict, dict, bool]:

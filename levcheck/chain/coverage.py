@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Sequence
 from eth_utils import keccak
 
 from ..errors import LevcheckError
-from .build import Artifacts, _artifacts, compile_output
+from .build import Artifacts, build_sources
 from .evm.pyrevm_backend import BlockEnv, PyrevmEVM, _revert_data
 from .instrument import HUB, HUB_UNIT, REPLAY_MARK, Probe, Probes, instrument_sources
 
@@ -141,7 +141,6 @@ class Coverage:
         return out
 
 
-
 # ---------------------------------------------------------------------------------- the instrumented EVM
 
 
@@ -150,8 +149,9 @@ class InstrumentedEVM(PyrevmEVM):
     their probes count in each contract's own storage (`read_counts`); one that reverted is run
     again in a reverted snapshot with the re-run coinbase, and the ids it hands back as its revert
     data (every contract's re-run list, collected by the hub) are added to `extra`. Views run as
-    plain calls, kept (their probes' counts are all they write). Gas is not what the protocol's transactions cost (the probes pay for their storage):
-    the gas limit and the code size limit are raised."""
+    plain calls, kept (their probes' counts are all they write). Gas is not what the protocol's
+    transactions cost (the probes pay for their storage): the gas limit and the code size limit are
+    raised."""
 
     gas_limit = 2**50
     code_size_limit = 2**20  # the probes make LeveragedToken larger than EIP-170's 24,576 bytes
@@ -247,8 +247,7 @@ class InstrumentedBuild:
         asts = {a.source_path: a.ast for a in artifacts.values()}
         sources, probes = instrument_sources(dict(artifacts.sources), asts)
         remappings = tuple(artifacts.std_input.get("settings", {}).get("remappings", ()))
-        std_input, output, cached = compile_output(sources, True, remappings)  # the one compile cache
-        built = _artifacts(output, sources, std_input, cached)
+        built = build_sources(sources, remappings)
         hub = next(a for a in built.values() if a.source_path == HUB_UNIT)
         compiled = {a.name: probes.compiled(a.bytecode, a.deployed_bytecode) for a in built.values() if a.source_path != HUB_UNIT}
         return cls(built, hub.deployed_bytecode, probes, compiled)
