@@ -134,7 +134,7 @@ def test_the_views_expect_the_contracts_reverts() -> None:
 
 
 def test_huge_draws_span_the_top_of_uint256() -> None:
-    from fuzz.machine import Draw, huge
+    from levcheck.fuzz.machine import Draw, huge
 
     draws = [huge(Draw(c)) for c in range(4_000)]
     assert all(2**100 <= x <= M for x in draws)
@@ -144,7 +144,7 @@ def test_huge_draws_span_the_top_of_uint256() -> None:
 
 
 def test_amount_draws_reach_above_2_250() -> None:
-    from fuzz.machine import Draw
+    from levcheck.fuzz.machine import Draw
 
     draws = [Draw(c).amount() for c in range(20_000)]
     assert max(draws) > 2**250 and max(draws) <= M

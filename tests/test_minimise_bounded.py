@@ -14,6 +14,7 @@ from levcheck.cli import main
 from levcheck.errors import LevcheckError
 from levcheck.fuzz import shards
 from levcheck.fuzz.api import FuzzConfig, run_fuzz
+from levcheck.fuzz.minimize import MAX_REPLAYS
 from levcheck.fuzz.machine import MACHINE_ACTORS
 from levcheck.fuzz.minimize import failure_key, minimize, replay_on
 from levcheck.fuzz.mutants import by_name
@@ -100,7 +101,7 @@ def test_check_on_a_broken_variant_fails_with_a_minimised_scenario_that_replays(
     path = tmp_path / "out" / "latest" / "counterexamples" / f"failure-seed3-{fuzz['info']['counterexample from'].split()[-1]}.json"
     assert failing and all(c["artifact"] for c in failing) and path.is_file()
     assert "minimised from" in json.loads(path.read_text())["description"]
-    assert fuzz["info"]["minimisation"].startswith("minimised ") and "replay(s) of at most 200" in fuzz["info"]["minimisation"]
+    assert fuzz["info"]["minimisation"].startswith("minimised ") and f"replay(s) of at most {MAX_REPLAYS}" in fuzz["info"]["minimisation"]
     assert _replays_failing(path, broken_contracts, capsys)
 
 
