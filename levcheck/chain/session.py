@@ -21,7 +21,7 @@ from levcheck.specs.params import MarketParams
 from levcheck.specs.state import SystemState, diff
 
 from . import modelside
-from .driver import Chain, state_from_raw
+from .driver import Chain, actor_of, state_from_raw
 from ..specs.scenario import DEFAULT_ACTORS, DEFAULT_FUNDING, Scenario, Step
 
 
@@ -209,6 +209,8 @@ class Session:
         self.steps_run += 1
         report = StepReport(index, step, m_out, c_out)
         report.differences = compare_outcomes(m_out, c_out)
+        if step.action in ("approve", "transfer_from"):
+            report.differences += self._compare_allowance(step)
         if step.action != "warp" and self.evm.time != now + n_tx:
             report.differences.append(f"clock: the model took {n_tx} transaction(s), the EVM {self.evm.time - now}")
         prev = self.prev_state
@@ -239,6 +241,16 @@ class Session:
             report.found = [("model", v) for v in check_all(ms, prev, m_out, counts)] + [("EVM", v) for v in check_all(cs, prev, c_out)]
         self.prev_state = ms
         return report
+
+    def _compare_allowance(self, step: Step) -> list[str]:
+        """The allowance the step set or spent, on both sides: allowances are not in the compared state
+        (every owner x spender x token would be ~180 reads a step), so the one a step touches is read."""
+        who = actor_of(step)
+        owner, spender = (who, step.arg("spender")) if step.action == "approve" else (step.arg("owner"), who)
+        token = step.arg("token")
+        want = self.model.tokens[token].allowances.get((owner, spender), 0)
+        got = self.chain.contracts[token].call("allowance", self.chain.addr[owner], self.chain.addr[spender])
+        return [] if want == got else [f"{token}.allowance({owner}, {spender}) (model != contracts): {want} != {got}"]
 
     def _compare_views(self, index: int, ms: SystemState, report: StepReport) -> None:
         if index % self.views_every:
