@@ -32,6 +32,7 @@ from .report.results import Case, CheckSummary, Location, StageResult, Status, s
 
 STAGES = ("build", "analyze", "prove", "fuzz", "replay")
 REGRESSION_DIR = project.BUNDLED_SCENARIOS  # tests/scenarios in a checkout; shipped in the wheel
+COVERAGE_MARGIN_SECONDS = 15.0  # the instrumented compile (cached after the first) and the engine's round trips
 GRACE_SECONDS = 3.0  # how far past the budget a stage may run before the alarm stops it
 FUZZ_PROFILES = ("dev", "ci", "nightly")
 
@@ -274,8 +275,14 @@ def stage_fuzz(ctx: Context) -> StageResult:
         if port.failed:
             found(port, minimised=True)
         # contract coverage: every example replayed on the instrumented build (report/coverage.py), the
-        # parameter sets on the engine's workers; lcov.info and coverage.html in the run folder
-        if ctx.config.coverage:
+        # parameter sets on the engine's workers; lcov.info and coverage.html in the run folder. It is a
+        # figure, not a verdict: it must not cut the stage, so it runs only if the budget left covers
+        # what the campaign took (the replay costs less: `levcheck bench --coverage`)
+        needed = port.merged.seconds + COVERAGE_MARGIN_SECONDS
+        if ctx.config.coverage and ctx.remaining() < needed:
+            coverage = {"not measured": f"{max(ctx.remaining(), 0):.0f} s of the budget left, the replay needs about "
+                                        f"{needed:.0f} s (the campaign's {port.merged.seconds:.0f} s and a margin): raise --budget"}
+        elif ctx.config.coverage:
             _emit(ctx, "levcheck check: contract coverage (the campaign's examples replayed on the instrumented build)")
             coverage = coverage_info([(u.params, u.shard.result.executed) for u in port.units], ctx.built(), ctx.out,
                                      engine.map if engine is not None else None)

@@ -238,3 +238,26 @@ def test_check_writes_coverage_into_its_run_folder_and_summary(tmp_path, monkeyp
     assert "## Contract coverage (fuzz)" in md and f"lines **{cov['lines']['percent']}%**" in md
     first = cov["uncovered"][0]
     assert f"| {first['function']} | `{first['file']}:{first['line']}` |" in md
+
+
+def test_check_skips_coverage_rather_than_let_it_cut_the_stage(tmp_path, monkeypatch):
+    """Coverage is a figure: when the budget left is less than the replay needs (about what the
+    campaign took, plus a margin), the stage passes and says coverage was not measured, and why."""
+    import json
+
+    from levcheck import checkrun
+    from levcheck.cli import main
+    from levcheck.fuzz import engine
+    from levcheck.specs.params import BUNDLED
+
+    monkeypatch.setattr(engine, "default_workers", lambda: 1)
+    monkeypatch.setattr(checkrun, "COVERAGE_MARGIN_SECONDS", 10**6)  # more than any budget leaves
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(BUNDLED.to_dict()))
+    cfg = tmp_path / "levcheck.toml"
+    cfg.write_text(f'fuzz_profile = "dev"\nfuzz_examples = 1\nparams = "{params}"\n')
+    assert main(["check", "--config", str(cfg), "--only", "fuzz", "--seed", "4", "--out", str(tmp_path / "out")]) == 0
+    run = tmp_path / "out" / "latest"
+    fuzz = next(s for s in json.loads((run / "summary.json").read_text())["stages"] if s["name"] == "fuzz")
+    assert fuzz["status"] == "pass" and "raise --budget" in fuzz["info"]["contract coverage"]["not measured"]
+    assert not (run / "lcov.info").exists()
