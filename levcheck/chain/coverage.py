@@ -24,33 +24,16 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from eth_utils import keccak
 
 from ..errors import LevcheckError
 from .build import Artifacts, build_sources
 from .evm.pyrevm_backend import BlockEnv, PyrevmEVM, _revert_data
-from .instrument import HUB, HUB_UNIT, REPLAY_MARK, Probe, Probes, instrument_sources
+from .instrument import HUB, HUB_UNIT, REPLAY_MARK, Probe, Probes, ast_nodes, instrument_sources, line_starts, src_of
 
 ZERO = "0x" + "00" * 20
-
-
-def _walk(node: Any, parents: tuple = ()) -> Iterable[tuple[dict, tuple]]:
-    if isinstance(node, dict):
-        if "nodeType" in node:
-            yield node, parents
-            parents = parents + (node,)
-        for v in node.values():
-            yield from _walk(v, parents)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v, parents)
-
-
-def _src(node: dict) -> tuple[int, int, int]:
-    s, l, f = node["src"].split(":")
-    return int(s), int(l), int(f)
 
 
 @dataclass(frozen=True)
@@ -76,16 +59,16 @@ class SourceIndex:
         paths: dict[int, str] = {}
         for art in artifacts.values():
             if art.ast.get("src"):
-                paths[_src(art.ast)[2]] = art.source_path
+                paths[src_of(art.ast)[2]] = art.source_path
         text = {p: artifacts.sources[p] for p in paths.values()}
         # solc counts `src` offsets in bytes of the UTF-8 source
-        line_starts = {p: [0] + [i + 1 for i, b in enumerate(t.encode()) if b == 0x0A] for p, t in text.items()}
-        idx = cls(paths, text, line_starts, [])
+        starts = {p: line_starts(t.encode()) for p, t in text.items()}
+        idx = cls(paths, text, starts, [])
         for path in paths.values():
             unit = next(a.ast for a in artifacts.values() if a.source_path == path)
-            for node, parents in _walk(unit):
+            for node, parents in ast_nodes(unit):
                 if node["nodeType"] in ("FunctionDefinition", "ModifierDefinition") and node.get("body"):
-                    s, l, f = _src(node)
+                    s, l, f = src_of(node)
                     contract = next((p.get("name") for p in reversed(parents) if p["nodeType"] == "ContractDefinition"), "")
                     name = node.get("name") or node.get("kind", "function")
                     idx.functions.append(Function(path, f"{contract}.{name}" if contract else name,

@@ -88,9 +88,28 @@ class Probe:
     src: tuple[int, int, int]  # (start, length, file) of the statement, function or `if` it counts
 
 
-def _src(node: dict) -> tuple[int, int, int]:
+def src_of(node: dict) -> tuple[int, int, int]:
+    """(start, length, file id) of an AST node; solc counts in bytes of the UTF-8 source."""
     s, l, f = node["src"].split(":")
     return int(s), int(l), int(f)
+
+
+def line_starts(raw: bytes) -> list[int]:
+    """The byte offset where each line starts: `bisect_right(starts, offset)` is an offset's line."""
+    return [0] + [i + 1 for i, b in enumerate(raw) if b == 0x0A]
+
+
+def ast_nodes(node: Any, parents: tuple = ()) -> Iterable[tuple[dict, tuple]]:
+    """Every AST node under `node`, with the nodes enclosing it (outermost first)."""
+    if isinstance(node, dict):
+        if "nodeType" in node:
+            yield node, parents
+            parents = parents + (node,)
+        for v in node.values():
+            yield from ast_nodes(v, parents)
+    elif isinstance(node, list):
+        for v in node:
+            yield from ast_nodes(v, parents)
 
 
 def _hit(pid: int) -> bytes:
@@ -115,7 +134,7 @@ class _Unit:
     def __init__(self, path: str, text: str, probes: list[Probe]) -> None:
         self.path = path
         self.raw = text.encode()
-        self.line_starts = [0] + [i + 1 for i, b in enumerate(self.raw) if b == 0x0A]
+        self.line_starts = line_starts(self.raw)
         self.probes = probes
         self.inserts: list[tuple[int, int, bytes]] = []  # (offset, order, text)
         self.blank: list[tuple[int, int]] = []  # byte ranges whose view/pure keywords become spaces
@@ -124,7 +143,7 @@ class _Unit:
         return bisect.bisect_right(self.line_starts, offset)
 
     def probe(self, kind: str, node: dict, at: int | None = None) -> bytes:
-        s, l, f = _src(node)
+        s, l, f = src_of(node)
         p = Probe(ID_PREFIX | (len(self.probes) + 1), kind, self.path, self.line(s if at is None else at), (s, l, f))
         self.probes.append(p)
         return _hit(p.id)
@@ -136,7 +155,7 @@ class _Unit:
         """Probes before a statement of a block (a `revert` dumps after its probe)."""
         if node["nodeType"] in _SKIP_LINE:
             return
-        s = _src(node)[0]
+        s = src_of(node)[0]
         self.add(s, 3, self.probe("line", node))
         if node["nodeType"] == "RevertStatement":
             self.add(s, 4, _DUMP)
@@ -145,7 +164,7 @@ class _Unit:
         """A statement that is the body of an `if` arm or a loop: a block gets `first` after its
         `{`; a single statement is wrapped in braces so the probes can precede it. Closings at one
         offset go innermost first (`_closing`)."""
-        s, l, _ = _src(node)
+        s, l, _ = src_of(node)
         if node["nodeType"] == "Block":
             if first:
                 self.add(s + 1, 1, first)
@@ -156,7 +175,7 @@ class _Unit:
 
     def end(self, node: dict) -> int:
         """Where a statement ends, its `;` included (solc's `src` of a simple statement stops before it)."""
-        s, l, _ = _src(node)
+        s, l, _ = src_of(node)
         i = s + l
         while i < len(self.raw) and self.raw[i] in b" \t\r\n":
             i += 1
@@ -180,48 +199,37 @@ def _closing(depth: int, what: str) -> int:
     return -2 * depth - (1 if what == "else" else 0)
 
 
-def _walk(node: Any, depth: int = 0) -> Iterable[tuple[dict, int]]:
-    if isinstance(node, dict):
-        if "nodeType" in node:
-            yield node, depth
-            depth += 1
-        for v in node.values():
-            yield from _walk(v, depth)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v, depth)
-
-
 def instrument_unit(path: str, text: str, ast: dict, probes: list[Probe], leaves: set[int]) -> str:
     """The instrumented text of one source unit (probes appended to `probes`); the contracts whose AST
     id is in `leaves` (no other contract derives from them) get the re-run list's reader."""
     u = _Unit(path, text, probes)
-    for node, depth in _walk(ast):
+    for node, parents in ast_nodes(ast):
+        depth = len(parents)
         kind = node["nodeType"]
         if kind == "ContractDefinition" and node["id"] in leaves:
-            s, l, _ = _src(node)
+            s, l, _ = src_of(node)
             u.add(s + l - 1, 0, _LIST)  # before its closing brace
         elif kind == "FunctionDefinition":
-            s, l, _ = _src(node)
+            s, l, _ = src_of(node)
             body = node.get("body")
-            u.blank.append((s, _src(body)[0] if body else s + l))  # the header only
+            u.blank.append((s, src_of(body)[0] if body else s + l))  # the header only
             if body:
-                u.add(_src(body)[0] + 1, 2, u.probe("function", node))
+                u.add(src_of(body)[0] + 1, 2, u.probe("function", node))
         elif kind == "ModifierDefinition" and node.get("body"):
-            u.add(_src(node["body"])[0] + 1, 2, u.probe("function", node))
+            u.add(src_of(node["body"])[0] + 1, 2, u.probe("function", node))
         elif kind in ("Block", "UncheckedBlock"):
             for st in node.get("statements") or ():
                 u.statement(st)
         elif kind == "IfStatement":
-            u.body(node["trueBody"], depth + 1, u.probe("true", node, at=_src(node)[0]))
+            u.body(node["trueBody"], depth + 1, u.probe("true", node, at=src_of(node)[0]))
             if node.get("falseBody"):
-                u.body(node["falseBody"], depth + 1, u.probe("false", node, at=_src(node)[0]))
+                u.body(node["falseBody"], depth + 1, u.probe("false", node, at=src_of(node)[0]))
             else:
-                u.add(u.end(node["trueBody"]), _closing(depth, "else"), b"else{" + u.probe("false", node, at=_src(node)[0]) + b"}")
+                u.add(u.end(node["trueBody"]), _closing(depth, "else"), b"else{" + u.probe("false", node, at=src_of(node)[0]) + b"}")
         elif kind in ("ForStatement", "WhileStatement", "DoWhileStatement") and node.get("body"):
             u.body(node["body"], depth + 1)
         elif kind == "FunctionTypeName":
-            s, l, _ = _src(node)
+            s, l, _ = src_of(node)
             u.blank.append((s, s + l))
     return u.text()
 
@@ -260,7 +268,7 @@ class Probes:
 
 def instrument_sources(sources: dict[str, str], asts: dict[str, dict]) -> tuple[dict[str, str], Probes]:
     """Every source unit with an AST instrumented, plus the hub's unit."""
-    contracts = [n for ast in asts.values() for n, _ in _walk(ast) if n["nodeType"] == "ContractDefinition"]
+    contracts = [n for ast in asts.values() for n, _ in ast_nodes(ast) if n["nodeType"] == "ContractDefinition"]
     bases = {b for c in contracts for b in c.get("linearizedBaseContracts", ())[1:]}
     leaves = {c["id"] for c in contracts if c.get("contractKind") == "contract" and not c.get("abstract") and c["id"] not in bases}
     probes: list[Probe] = []
