@@ -35,7 +35,7 @@ from levcheck.specs.invariants import INVARIANTS
 from levcheck.specs.params import BUNDLED, MarketParams
 
 from .machine import MACHINE_ACTORS, DifferentialFailure, Recorder, make_machine
-from .minimize import MAX_REPLAYS, minimize
+from .minimize import MAX_REPLAYS, minimisation_note, minimize
 from levcheck.chain.session import VIEWS_EVERY, ReplayResult, Session, replay_scenario
 from levcheck.specs.scenario import DEFAULT_FUNDING, Scenario, dump, load
 
@@ -391,9 +391,7 @@ def _write_failure(config: FuzzConfig, result: FuzzResult, session: Session, ste
     if not config.shrink:
         return
     short, replays = minimize(session, steps, config.minimise_replays)
-    capped = " (the cap: it may shorten further)" if replays >= config.minimise_replays else ""
-    result.notes.append(f"minimised {len(steps)} -> {len(short)} step(s) in {replays} replay(s) of at most "
-                        f"{config.minimise_replays}{capped}")
+    result.notes.append(minimisation_note(len(steps), len(short), replays, config.minimise_replays))
     shorter = scenario(short, f"counterexample from levcheck fuzz, minimised from {len(steps)} steps")
     if not shorter[1].failed:  # minimize judged it on the campaign's session: a fresh one must agree
         result.notes.append("the minimised steps do not fail on a fresh session (state leaks between examples?): "

@@ -1,9 +1,8 @@
 """Shrink a failing step list further, on concrete steps (after Hypothesis, or instead of it).
 
 Hypothesis shrinks the *choices*; a rule draws several actions at once, so its minimal example can
-still carry steps that do not matter. This pass removes every step of one action kind, then of one
-actor, then chunks of steps (halves, quarters, ... single steps, from the end backwards) and keeps a
-removal when the replay still fails *the same way*: the
+still carry steps that do not matter. This pass removes chunks of steps (halves, quarters, ... single
+steps, from the end backwards) and keeps a removal when the replay still fails *the same way*: the
 same status and, for a violation, the same invariants. Replays are deterministic and the number of
 replays is capped, so the result is a function of the input: same seed, same scenario file.
 
@@ -22,7 +21,7 @@ from levcheck.specs.scenario import Scenario, Step
 # example's steps (a `ci` example: 25 rules x 8 actions), so a minimisation costs at most
 # MAX_REPLAYS x that many steps. Measured (notes/issue-12-shrink.md): the 120-step econ.profit failure of
 # seed 2446247871 (set drawn-hi, before its fix) reaches its fixed point, 52 steps, in 152 replays (~11 s);
-# the keeper-payment-reverts variant's 119-step drain (tests/test_fuzz_quality.py), 51 steps in 237.
+# the keeper-payment-reverts variant's 119-step drain (tests/test_fuzz_quality.py), 51 steps in 220.
 MAX_REPLAYS = 300
 
 
@@ -60,18 +59,6 @@ def _minimize(session: Session, steps: list[Step], max_replays: int) -> tuple[li
         return steps, 1
     steps = steps[: base.first_failure + 1]
     used = 1
-    # first every step of one action kind at once, then of one actor (the failing step stays): a
-    # campaign's example carries whole families that do not matter (the swaps of a reserve drain, the
-    # warps), which the chunk sweeps below would take one chunk at a time
-    for group in [lambda st, a=a: st.action == a for a in _by_count(s.action for s in steps[:-1])] + \
-                 [lambda st, w=w: st.actor == w for w in _by_count(s.actor for s in steps[:-1])]:
-        cand = [st for st in steps[:-1] if not group(st)] + steps[-1:]
-        if used >= max_replays or len(cand) == len(steps):
-            continue
-        r = replay_on(session, cand)
-        used += 1
-        if failure_key(r) == key:
-            steps = cand[: r.first_failure + 1]
     while used < max_replays:  # sweeps until one removes nothing: a removal can free other steps
         before = len(steps)
         chunk = max(len(steps) // 2, 1)
@@ -92,12 +79,10 @@ def _minimize(session: Session, steps: list[Step], max_replays: int) -> tuple[li
     return steps, used
 
 
-def _by_count(values) -> list:
-    """Distinct values, the most frequent first (ties in order of appearance): deterministic."""
-    counts: dict = {}
-    for v in values:
-        counts[v] = counts.get(v, 0) + 1
-    return sorted(counts, key=lambda v: -counts[v])
+def minimisation_note(before: int, after: int, used: int, cap: int) -> str:
+    """What a minimisation did, as the campaign's note (and check's "minimisation" figure)."""
+    capped = " (the cap: it may shorten further)" if used >= cap else ""
+    return f"minimised {before} -> {after} step(s) in {used} replay(s) of at most {cap}{capped}"
 
 
 def minimise_scenario(sc: Scenario, backend: str, artifacts, max_replays: int = MAX_REPLAYS) -> tuple[Scenario, int]:

@@ -42,7 +42,7 @@ from levcheck.specs.scenario import dump
 
 from .api import PROFILES, FuzzConfig, FuzzResult, ProgressInfo, check_budget, run_fuzz
 from .engine import Engine, LostWorker
-from .minimize import minimise_scenario
+from .minimize import minimisation_note, minimise_scenario
 
 
 def shard_seed(seed: int, shard: int) -> int:
@@ -346,12 +346,11 @@ def _minimise(config: FuzzConfig, artifacts: Artifacts, failing: ShardResult, ou
     short, used = minimise_scenario(m.scenario, config.backend, artifacts, config.minimise_replays)
     replay = replay_scenario(short, config.backend, artifacts=artifacts)
     n, k = len(m.scenario.steps), len(short.steps)
-    capped = " (the cap: it may shorten further)" if used >= config.minimise_replays else ""
     if not replay.failed:
         out.notes.append(f"{what}: the minimised steps ({k}) do not fail on a fresh session: nondeterminism; "
                          "the scenario is left unminimised")
         return
-    m.notes.append(f"minimised {n} -> {k} step(s) in {used} replay(s) of at most {config.minimise_replays}{capped}")
+    m.notes.append(minimisation_note(n, k, used, config.minimise_replays))
     short.expect = {"status": replay.status, "step": replay.first_failure}
     m.scenario = dataclasses.replace(short, description=f"counterexample from a sharded levcheck fuzz ({what}), "
                                                          f"minimised from {n} steps")
