@@ -209,8 +209,9 @@ class Chain:
         return out
 
     def read_views(self) -> dict[str, object]:
-        """Every view of `view_names` (`POOL_VIEWS`, `RESERVE_VIEWS`, `SERIES_VIEWS`) at the current block time: an int, a tuple
-        (several outputs) or ("revert", error name), the shape `modelside.expected_views` states."""
+        """Every view of `view_names` (`POOL_VIEWS`, `RESERVE_VIEWS`, `SERIES_VIEWS`) at the current block
+        time: an int, a tuple (several outputs) or ("revert", error name), the shape
+        `modelside.expected_views` states."""
         out: dict[str, object] = {}
         sender = self.addr["keeper1"] if "keeper1" in self.addr else self.addr["deployer"]
         results = self.evm.static_calls(sender, [(to, data) for _, to, data, _ in self._views])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from levcheck.specs import formulas as F
-from levcheck.specs.arith import INT, WAD, CheckedOverflow, IntOverflow, MulDivOverflow
+from levcheck.specs.arith import INT, CheckedOverflow, IntOverflow, MulDivOverflow
 from levcheck.specs.invariants import Outcome
 from levcheck.specs.model import MAX_UINT, Model, ModelRevert
 from levcheck.specs.state import SystemState
@@ -152,14 +152,15 @@ def expected_views(st: SystemState) -> dict[str, object]:
             F.utilization_wad(INT, lent, idle), F.buffer_depth(INT, equity, floor, max_fee)))
     for s in st.series:
         # LeveragedToken.exposure: SeriesMath.exposure at the oracle price (a mulDiv: MulDivOverflow)
-        out[f"{s.label}.exposure"] = _checked(lambda: F.exposure(INT, s.is_long, s.base_held, s.debt, p))
+        e = out[f"{s.label}.exposure"] = _checked(lambda: F.exposure(INT, s.is_long, s.base_held, s.debt, p))
         v = _checked(lambda: F.series_value(INT, s.is_long, s.base_held, s.quote_held, s.debt, p))
         out[f"{s.label}.value"] = v  # LeveragedToken.value: V, signed
         if _reverts(v):
             out[f"{s.label}.navPerToken"] = out[f"{s.label}.leverage"] = v
             continue
+        # the contract's guards before its mulDivs (the formulas' `ite` evaluates both branches)
         out[f"{s.label}.navPerToken"] = 0 if s.total_supply == 0 or v <= 0 else _checked(
-            lambda: INT.mul_div_down(v, WAD, s.total_supply))
-        out[f"{s.label}.leverage"] = ("revert", "SeriesInsolvent") if v <= 0 else _checked(
-            lambda: F.leverage(INT, F.exposure(INT, s.is_long, s.base_held, s.debt, p), v))
+            lambda: F.nav_per_token(INT, v, s.total_supply))
+        out[f"{s.label}.leverage"] = ("revert", "SeriesInsolvent") if v <= 0 else e if _reverts(e) else _checked(
+            lambda: F.leverage(INT, e, v))
     return out

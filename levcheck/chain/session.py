@@ -112,10 +112,10 @@ def compare_views(expected: dict[str, object], got: dict[str, object]) -> list[s
             for name in sorted(set(expected) | set(got)) if expected.get(name) != got.get(name)]
 
 
-# Reading the views (`driver.view_names`) costs ~1 ms on pyrevm (static calls; the reserve's walk every series), two
-# steps' worth: a campaign reads them on every VIEWS_EVERY-th step of an example (by the step's index,
-# so a replay of the same steps reads them at the same steps; ~4% of a campaign's CPU at 32, 3x slower
-# at 1); a replay (`replay_scenario`) reads them on every step.
+# Reading the views (`driver.view_names`) costs ~1 ms on pyrevm (static calls; the reserve's walk
+# every series), two steps' worth: a campaign reads them on every VIEWS_EVERY-th step of an example
+# (by the step's index, so a replay of the same steps reads them at the same steps; ~4% of a
+# campaign's CPU at 32, 3x slower at 1); a replay (`replay_scenario`) reads them on every step.
 VIEWS_EVERY = 32
 
 
