@@ -81,24 +81,37 @@ class Arith:
         return self.ite(self.gt(a, b), a, b)
 
 
-class MulDivOverflow(ArithmeticError):
-    """A mulDiv whose result does not fit in a uint256: the contracts' FixedPointMath reverts
-    `MulDivOverflow()` (its 512-bit intermediate product may exceed 2**256; only the result may not)."""
-
-
-class CheckedOverflow(ArithmeticError):
-    """A checked `+ - *` whose result leaves uint256 (or int256 for `sub_int`): Solidity 0.8 reverts
-    `Panic(0x11)` (arithmetic overflow/underflow)."""
-
-
-class IntOverflow(ArithmeticError):
-    """FixedPointMath.toInt of a value above 2**255 - 1: the contracts revert `IntOverflow()`."""
-
-
 UINT256_MAX = 2**256 - 1
 INT256_MAX = 2**255 - 1
 INT256_MIN = -(2**255)
 PANIC_ARITHMETIC = 0x11  # Panic(uint256) code of a checked operation's overflow/underflow
+
+
+class ContractArithmeticError(ArithmeticError):
+    """An operation the contracts compute left its type: they revert with `error` (name, args), and
+    so do the model's transactions (`Model._tx`) and the expected views (`modelside.expected_views`)."""
+
+    error: tuple[str, tuple] = ("", ())
+
+
+class MulDivOverflow(ContractArithmeticError):
+    """A mulDiv whose result does not fit in a uint256: the contracts' FixedPointMath reverts
+    `MulDivOverflow()` (its 512-bit intermediate product may exceed 2**256; only the result may not)."""
+
+    error = ("MulDivOverflow", ())
+
+
+class CheckedOverflow(ContractArithmeticError):
+    """A checked `+ - *` whose result leaves uint256 (or int256 for `sub_int`): Solidity 0.8 reverts
+    `Panic(0x11)` (arithmetic overflow/underflow)."""
+
+    error = ("Panic", (PANIC_ARITHMETIC,))
+
+
+class IntOverflow(ContractArithmeticError):
+    """FixedPointMath.toInt of a value above 2**255 - 1: the contracts revert `IntOverflow()`."""
+
+    error = ("IntOverflow", ())
 
 
 class IntArith(Arith):

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from . import formulas as F
 from . import procedures as P
-from .arith import INT, PANIC_ARITHMETIC, WAD, CheckedOverflow, IntOverflow, MulDivOverflow, isqrt_down
+from .arith import INT, WAD, ContractArithmeticError, isqrt_down
 from .params import MarketParams, SeriesParams
 from .state import SeriesState, SystemState
 
@@ -251,18 +251,11 @@ class Model:
             self._restore(snap)
             self.last_events = []
             raise
-        except MulDivOverflow:
+        except ContractArithmeticError as exc:  # MulDivOverflow(), Panic(0x11), IntOverflow(), as on chain
             self._restore(snap)
             self.last_events = []
-            raise _revert("MulDivOverflow") from None
-        except CheckedOverflow:  # a checked + - * left uint256 (int256): Solidity's Panic(0x11)
-            self._restore(snap)
-            self.last_events = []
-            raise _revert("Panic", PANIC_ARITHMETIC) from None
-        except IntOverflow:
-            self._restore(snap)
-            self.last_events = []
-            raise _revert("IntOverflow") from None
+            name, args = exc.error
+            raise _revert(name, *args) from None
         finally:
             INT.checking = was
         self.last_events = self._events

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from levcheck.specs import formulas as F
-from levcheck.specs.arith import INT, CheckedOverflow, IntOverflow, MulDivOverflow
+from levcheck.specs.arith import INT, ContractArithmeticError
 from levcheck.specs.invariants import Outcome
 from levcheck.specs.model import MAX_UINT, Model, ModelRevert
 from levcheck.specs.state import SystemState
@@ -107,12 +107,8 @@ def _checked(fn):
     was, INT.checking = INT.checking, True
     try:
         return fn()
-    except MulDivOverflow:
-        return ("revert", "MulDivOverflow")
-    except CheckedOverflow:
-        return ("revert", "Panic")
-    except IntOverflow:
-        return ("revert", "IntOverflow")
+    except ContractArithmeticError as exc:
+        return ("revert", exc.error[0])
     finally:
         INT.checking = was
 
