@@ -27,7 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 from levcheck.specs import edges as E
 from levcheck.specs import formulas as F
 from levcheck.specs import procedures as P
-from levcheck.specs.arith import BPS, INT, WAD
+from levcheck.specs.arith import BPS, INT, UINT256_MAX, WAD
 
 from levcheck.chain import modelside
 from levcheck.chain.session import Session, StepReport
@@ -87,9 +87,6 @@ class Draw:
     def seconds(self) -> int:
         kind = self.int(3)
         return (1 + self.int(120), 60 + self.int(3_541), 3_600 + self.int(3 * 86_400))[kind]
-
-
-UINT256_MAX = 2**256 - 1
 
 
 def huge(d: Draw) -> int:
@@ -361,17 +358,14 @@ def make_machine(session: Session, recorder: Recorder) -> type[RuleBasedStateMac
                     self.run(Step.of("approve", owner, token=token, spender=spender, amount=amount),
                              Step.of("transfer_from", spender, token=token, owner=owner, to=to,
                                      amount=min(amount + d.int(3) - 1, UINT256_MAX)))
-                    left = self.allowance(token, owner, spender)
+                    left = self.m.tokens[token].allowance(owner, spender)
                     self.run(Step.of("transfer_from", spender, token=token, owner=owner, to=to,
                                      amount=min(left + d.int(2), UINT256_MAX)))
                 else:
-                    allowed = self.allowance(token, owner, spender)
+                    allowed = self.m.tokens[token].allowance(owner, spender)
                     ref = have if allowed == UINT256_MAX or d.flag() else allowed
                     amount = min(max(ref + d.int(3) - 1, 0), UINT256_MAX)
                     self.run(Step.of("transfer_from", spender, token=token, owner=owner, to=to, amount=amount))
-
-        def allowance(self, token: str, owner: str, spender: str) -> int:
-            return self.m.tokens[token].allowances.get((owner, spender), 0)
 
         # -------------------------------------------------------------- edges on purpose (specs/edges.py)
 

@@ -92,6 +92,9 @@ class Token:
     def balance(self, who: str) -> int:
         return self.balances.get(who, 0)
 
+    def allowance(self, owner: str, spender: str) -> int:
+        return self.allowances.get((owner, spender), 0)
+
 
 @dataclass
 class Oracle:
@@ -284,7 +287,7 @@ class Model:
 
     def _transfer_from(self, token: str, spender: str, frm: str, to: str, amount: int) -> None:
         t = self.tokens[token]
-        allowed = t.allowances.get((frm, spender), 0)
+        allowed = t.allowance(frm, spender)
         if allowed < amount:
             raise _revert("InsufficientAllowance", allowed, amount)
         if allowed != MAX_UINT:

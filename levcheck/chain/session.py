@@ -248,7 +248,7 @@ class Session:
         who = actor_of(step)
         owner, spender = (who, step.arg("spender")) if step.action == "approve" else (step.arg("owner"), who)
         token = step.arg("token")
-        want = self.model.tokens[token].allowances.get((owner, spender), 0)
+        want = self.model.tokens[token].allowance(owner, spender)
         got = self.chain.contracts[token].call("allowance", self.chain.addr[owner], self.chain.addr[spender])
         return [] if want == got else [f"{token}.allowance({owner}, {spender}) (model != contracts): {want} != {got}"]
 
