@@ -109,11 +109,12 @@ def coverage_figures(seed: int, seconds: float, quiet: bool = False) -> dict:
     from levcheck.fuzz.api import FuzzConfig, run_fuzz
     from levcheck.report.coverage import campaign_coverage, headline
 
-    cfg = FuzzConfig(seed=seed, seconds=seconds, out_dir=None, record_examples=True)
+    artifacts = build_contracts()
+    cfg = FuzzConfig(seed=seed, seconds=seconds, out_dir=None, record_examples=True, artifacts=artifacts)
     campaign = run_fuzz(cfg)
-    InstrumentedBuild.of(build_contracts())  # the instrumented compile is cached: not part of the figure
+    InstrumentedBuild.of(artifacts)  # the instrumented compile is cached: not part of the figure
     t0 = time.process_time()
-    cov = campaign_coverage([(cfg.params, campaign.executed)], build_contracts(), None)
+    cov = campaign_coverage([(cfg.params, campaign.executed)], artifacts, None)
     replay_cpu = time.process_time() - t0
     row = {"examples": campaign.examples, "steps": campaign.steps, "campaign_cpu_seconds": round(campaign.cpu_seconds, 2),
            "replay_cpu_seconds": round(replay_cpu, 2), "ratio": round(replay_cpu / campaign.cpu_seconds, 2) if campaign.cpu_seconds else None,
